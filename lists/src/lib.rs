@@ -1,0 +1,20 @@
+//! Sanctions and watch lists: loading every published format into one
+//! [`Entity`] model, and matching names, wallets and identifiers against
+//! them.
+//!
+//! This crate knows nothing of tokio, gRPC or RocksDB; the engine wraps it.
+
+pub mod error;
+pub mod formats;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod source;
+
+pub use error::ListError;
+pub use load::{load, Format, LoadOptions};
+pub use model::{
+    Address, BirthDate, Entity, EntityKind, Gender, Identifier, IdentifierKind, Name, NameParts,
+    NameType, PartialDate, WalletAddress,
+};
+pub use report::{LoadCounts, LoadReport, LoadWarning, LoadedList};
