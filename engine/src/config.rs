@@ -1,0 +1,517 @@
+//! Engine configuration: one TOML file, every key optional with a
+//! documented default, and environment overrides.
+//!
+//! An environment variable `SCREENER__SECTION__KEY=value` overrides
+//! `[section] key` (for example `SCREENER__SERVER__GRPC_ADDR=0.0.0.0:50051`).
+//! The value is read as a TOML value when it parses as one (numbers,
+//! booleans, arrays) and as a string otherwise. `config/screener.example.toml`
+//! lists every key with its default.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration. `Config::default()` is what runs with no file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub limits: LimitsConfig,
+    pub lists: ListsConfig,
+    pub rules: RulesConfig,
+    pub state: StateConfig,
+    pub logging: LoggingConfig,
+}
+
+/// Network addresses and stream behaviour.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// gRPC listen address. Port 0 picks a free port, which is logged.
+    pub grpc_addr: String,
+    /// Prometheus metrics listen address (HTTP, path /metrics). Empty
+    /// disables the metrics endpoint.
+    pub metrics_addr: String,
+    /// Verdicts buffered per stream before the server stops reading that
+    /// stream's transactions, so a slow reader slows only its own stream.
+    pub stream_buffer: usize,
+    /// Transactions of one stream screened at once.
+    pub stream_concurrency: usize,
+    /// Seconds SIGTERM waits for open streams to finish before closing them.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            grpc_addr: "127.0.0.1:50051".into(),
+            metrics_addr: "127.0.0.1:9100".into(),
+            stream_buffer: 1024,
+            stream_concurrency: 256,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
+/// Limits on incoming messages. A message over a limit is rejected with
+/// INVALID_ARGUMENT naming the field and the limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest encoded gRPC message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Longest text field (names, ids, address lines), in characters.
+    pub max_field_chars: usize,
+    /// Most remittance information lines in one transaction.
+    pub max_remittance_lines: usize,
+    /// Most identifiers on one party.
+    pub max_identifiers: usize,
+    /// Most address lines on one party.
+    pub max_address_lines: usize,
+    /// Most extra attributes on one transaction.
+    pub max_attributes: usize,
+    /// Most hits returned per party.
+    pub max_hits_per_party: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_message_bytes: 1 << 20,
+            max_field_chars: 1024,
+            max_remittance_lines: 16,
+            max_identifiers: 16,
+            max_address_lines: 8,
+            max_attributes: 64,
+            max_hits_per_party: 10,
+        }
+    }
+}
+
+/// One list to load besides, or instead of, the bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSourceConfig {
+    /// The list id used in hits and metrics, for example "internal_mules".
+    pub id: String,
+    /// A file, or a folder holding an OFAC CSV set.
+    pub path: PathBuf,
+    /// The format name (`ofac_csv`, `ofac_advanced_xml`, `un_xml`,
+    /// `uk_ofsi_csv`, `eu_xml`, `us_csl`, `bis_dpl`, `ftm_json`,
+    /// `watchlist_csv`); detected from the content when absent.
+    pub format: Option<String>,
+    /// Where `screener lists update` downloads a new copy from.
+    pub url: Option<String>,
+}
+
+/// Which lists to screen against and how to reload them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListsConfig {
+    /// The bundle manifest of shipped lists; empty disables the bundle.
+    pub bundle: String,
+    /// Lists loaded in addition to the bundle.
+    pub sources: Vec<ListSourceConfig>,
+    /// Seconds between scheduled reloads; 0 reloads only on SIGHUP or the
+    /// admin call.
+    pub reload_interval_seconds: u64,
+    /// A reload is rejected when any list would lose more than this share of
+    /// its entries (0.2 = 20%), since a shrink that large is more likely a
+    /// broken download than a real delisting.
+    pub max_shrink_share: f64,
+    /// Name match score from which a hit is reported, 0 to 1.
+    pub name_threshold: f64,
+}
+
+impl Default for ListsConfig {
+    fn default() -> Self {
+        ListsConfig {
+            bundle: "bundle/bundle.toml".into(),
+            sources: Vec::new(),
+            reload_interval_seconds: 0,
+            max_shrink_share: 0.2,
+            name_threshold: DEFAULT_NAME_THRESHOLD,
+        }
+    }
+}
+
+/// Which rule graph to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// Rule graph files, read together as one graph.
+    pub paths: Vec<PathBuf>,
+    /// Seconds between scheduled reloads; 0 reloads only on SIGHUP or the
+    /// admin call.
+    pub reload_interval_seconds: u64,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig {
+            paths: vec![PathBuf::from("config/rules/default.toml")],
+            reload_interval_seconds: 0,
+        }
+    }
+}
+
+/// How the RocksDB state store syncs its write-ahead log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPolicy {
+    /// fsync every group write before acknowledging: nothing acknowledged
+    /// is lost, even on power loss.
+    EveryBatch,
+    /// Write the log before acknowledging and fsync at most every
+    /// `sync_interval_ms`: a killed process loses nothing, a power loss up
+    /// to that interval.
+    Interval,
+    /// Write the log before acknowledging and let the OS flush it: a killed
+    /// process loses nothing, a power loss may lose recent work.
+    None,
+}
+
+/// Where and how state is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// The RocksDB directory.
+    pub dir: PathBuf,
+    pub sync: SyncPolicy,
+    /// Milliseconds between fsyncs with `sync = "interval"`.
+    pub sync_interval_ms: u64,
+    /// Aggregate keys kept in the in-memory cache.
+    pub cache_entries: usize,
+    /// Days verdicts stay in the audit log before compaction drops them.
+    pub audit_retention_days: u64,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            dir: PathBuf::from("data"),
+            sync: SyncPolicy::EveryBatch,
+            sync_interval_ms: 10,
+            cache_entries: 1_000_000,
+            audit_retention_days: 400,
+        }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    /// A tracing filter such as "info" or "screener=debug,info";
+    /// RUST_LOG overrides it.
+    pub level: String,
+    /// "text" or "json".
+    pub format: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        LoggingConfig {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+/// A configuration that could not be read or is invalid. Validation
+/// collects every problem before failing.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("invalid configuration:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid { problems: Vec<String> },
+}
+
+/// The default name match threshold: the matcher's documented default.
+pub const DEFAULT_NAME_THRESHOLD: f64 = 0.85;
+
+/// The prefix of environment variables that override config keys.
+pub const ENV_PREFIX: &str = "SCREENER__";
+
+impl Config {
+    /// Reads the file (if any), applies environment overrides from `env`,
+    /// and validates the result.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let (source_name, mut table) = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                (path.display().to_string(), table)
+            }
+            None => ("(defaults)".to_string(), toml::Table::new()),
+        };
+        apply_env_overrides(&mut table, env)?;
+        let config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: format!("{source_name} with {ENV_PREFIX}* overrides"),
+                    message: e.to_string(),
+                })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that parse but make no sense, reporting all at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if self.server.grpc_addr.parse::<SocketAddr>().is_err() {
+            problems.push(format!(
+                "server.grpc_addr = {:?} is not an IP address with a port, such as \"127.0.0.1:50051\"",
+                self.server.grpc_addr
+            ));
+        }
+        if !self.server.metrics_addr.is_empty()
+            && self.server.metrics_addr.parse::<SocketAddr>().is_err()
+        {
+            problems.push(format!(
+                "server.metrics_addr = {:?} is not an IP address with a port, such as \"127.0.0.1:9100\" (empty disables metrics)",
+                self.server.metrics_addr
+            ));
+        }
+        check_positive(&mut problems, "server.stream_buffer", self.server.stream_buffer);
+        check_positive(
+            &mut problems,
+            "server.stream_concurrency",
+            self.server.stream_concurrency,
+        );
+        let limits = &self.limits;
+        for (key, value) in [
+            ("limits.max_message_bytes", limits.max_message_bytes),
+            ("limits.max_field_chars", limits.max_field_chars),
+            ("limits.max_hits_per_party", limits.max_hits_per_party),
+        ] {
+            check_positive(&mut problems, key, value);
+        }
+        if !(0.0..=1.0).contains(&self.lists.max_shrink_share) {
+            problems.push(format!(
+                "lists.max_shrink_share = {} is outside 0 to 1",
+                self.lists.max_shrink_share
+            ));
+        }
+        if !(self.lists.name_threshold > 0.0 && self.lists.name_threshold <= 1.0) {
+            problems.push(format!(
+                "lists.name_threshold = {} is outside (0, 1]",
+                self.lists.name_threshold
+            ));
+        }
+        if self.lists.bundle.is_empty() && self.lists.sources.is_empty() {
+            problems.push(
+                "no lists configured: set lists.bundle or add [[lists.sources]] entries".into(),
+            );
+        }
+        let mut ids = std::collections::HashSet::new();
+        for (i, source) in self.lists.sources.iter().enumerate() {
+            if source.id.trim().is_empty() {
+                problems.push(format!("lists.sources[{i}].id is empty"));
+            } else if !ids.insert(source.id.as_str()) {
+                problems.push(format!(
+                    "lists.sources[{i}].id = {:?} is used twice",
+                    source.id
+                ));
+            }
+            if let Some(format) = &source.format {
+                if screener_lists::Format::parse(format).is_none() {
+                    let known: Vec<&str> = screener_lists::Format::ALL
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect();
+                    problems.push(format!(
+                        "lists.sources[{i}].format = {format:?} is unknown; use one of {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        if self.rules.paths.is_empty() {
+            problems.push("rules.paths is empty: name at least one rule graph file".into());
+        }
+        if self.state.sync == SyncPolicy::Interval && self.state.sync_interval_ms == 0 {
+            problems.push("state.sync_interval_ms must be above 0 with sync = \"interval\"".into());
+        }
+        if !matches!(self.logging.format.as_str(), "text" | "json") {
+            problems.push(format!(
+                "logging.format = {:?} is unknown; use \"text\" or \"json\"",
+                self.logging.format
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid { problems })
+        }
+    }
+
+    /// The gRPC address, already checked by `validate`.
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.server
+            .grpc_addr
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 50051)))
+    }
+
+    /// The metrics address, or `None` when disabled.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.server.metrics_addr.parse().ok()
+    }
+}
+
+fn check_positive(problems: &mut Vec<String>, key: &str, value: usize) {
+    if value == 0 {
+        problems.push(format!("{key} must be above 0"));
+    }
+}
+
+/// Applies `SCREENER__SECTION__KEY=value` variables onto the parsed file.
+fn apply_env_overrides(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    let mut problems = Vec::new();
+    let mut overrides: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(key, _)| key.starts_with(ENV_PREFIX))
+        .collect();
+    overrides.sort();
+    for (key, raw) in overrides {
+        let path: Vec<String> = key[ENV_PREFIX.len()..]
+            .split("__")
+            .map(|part| part.to_ascii_lowercase())
+            .collect();
+        if path.iter().any(|part| part.is_empty()) {
+            problems.push(format!(
+                "environment variable {key} is not of the form {ENV_PREFIX}SECTION__KEY"
+            ));
+            continue;
+        }
+        let value = parse_env_value(&raw);
+        if let Err(message) = set_path(table, &path, value) {
+            problems.push(format!("environment variable {key}: {message}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid { problems })
+    }
+}
+
+/// Reads an override as a TOML value ("5", "true", "[\"a\"]"), else as a string.
+fn parse_env_value(raw: &str) -> toml::Value {
+    let document = format!("value = {raw}");
+    match toml::from_str::<toml::Table>(&document) {
+        Ok(mut parsed) => parsed
+            .remove("value")
+            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().ok_or("empty key")?;
+    let mut current = table;
+    for part in parents {
+        let entry = current
+            .entry(part.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("{part} is not a section"))?;
+    }
+    current.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = Config::load(None, env(&[])).expect("defaults load");
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn env_overrides_nested_keys_with_types() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("SCREENER__SERVER__GRPC_ADDR", "127.0.0.1:0"),
+                ("SCREENER__SERVER__STREAM_BUFFER", "7"),
+                ("SCREENER__STATE__SYNC", "none"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .expect("overrides load");
+        assert_eq!(config.server.grpc_addr, "127.0.0.1:0");
+        assert_eq!(config.server.stream_buffer, 7);
+        assert_eq!(config.state.sync, SyncPolicy::None);
+    }
+
+    #[test]
+    fn unknown_key_names_the_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("screener.toml");
+        std::fs::write(&path, "[server]\ngrpc_adress = \"127.0.0.1:1\"\n").expect("write");
+        let error = Config::load(Some(&path), env(&[])).expect_err("unknown key");
+        let message = error.to_string();
+        assert!(message.contains("grpc_adress"), "{message}");
+        assert!(message.contains("screener.toml"), "{message}");
+    }
+
+    #[test]
+    fn validation_reports_every_problem() {
+        let error = Config::load(
+            None,
+            env(&[
+                ("SCREENER__SERVER__GRPC_ADDR", "nowhere"),
+                ("SCREENER__LISTS__NAME_THRESHOLD", "1.5"),
+                ("SCREENER__LOGGING__FORMAT", "xml"),
+            ]),
+        )
+        .expect_err("invalid values");
+        let ConfigError::Invalid { problems } = error else {
+            panic!("expected Invalid, got {error}");
+        };
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("server.grpc_addr")));
+        assert!(problems.iter().any(|p| p.contains("lists.name_threshold")));
+        assert!(problems.iter().any(|p| p.contains("logging.format")));
+    }
+
+    #[test]
+    fn example_file_matches_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/screener.example.toml");
+        let config = Config::load(Some(&path), env(&[])).expect("example loads");
+        assert_eq!(config, Config::default());
+    }
+}

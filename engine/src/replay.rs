@@ -1,0 +1,125 @@
+//! `screener replay`: sends a JSON-lines file of transactions through a
+//! running server and prints each verdict as one JSON line.
+//!
+//! Each input line is one `screener.v1.Transaction` in the protobuf JSON
+//! mapping with the .proto field names, for example
+//! `{"end_to_end_id":"E2E-1","debtor":{"name":"Anna Schmidt"}}`.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use screener_proto::v1::screener_client::ScreenerClient;
+use screener_proto::v1::Transaction;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// JSON-lines file of transactions; "-" reads standard input.
+    pub file: PathBuf,
+    /// Server address.
+    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+    /// Send each transaction as a unary Screen call instead of one stream.
+    #[arg(long)]
+    pub unary: bool,
+}
+
+/// A line of the input that is not a transaction.
+#[derive(Debug)]
+struct BadLine {
+    line: usize,
+    message: String,
+}
+
+/// Reads transactions from the file; bad lines are returned separately so
+/// that one typo does not stop the replay.
+fn read_transactions(file: &PathBuf) -> anyhow::Result<(Vec<Transaction>, Vec<BadLine>)> {
+    let reader: Box<dyn BufRead> = if file.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let opened = std::fs::File::open(file)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+        Box::new(std::io::BufReader::new(opened))
+    };
+    let mut transactions = Vec::new();
+    let mut bad = Vec::new();
+    for (index, line) in reader.lines().enumerate() {
+        let line_number = index + 1;
+        let line = line.map_err(|e| anyhow::anyhow!("{}: line {line_number}: {e}", file.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Transaction>(&line) {
+            Ok(transaction) => transactions.push(transaction),
+            Err(error) => bad.push(BadLine {
+                line: line_number,
+                message: error.to_string(),
+            }),
+        }
+    }
+    Ok((transactions, bad))
+}
+
+/// Runs the replay; returns 0 when every line was sent and answered, 2 when
+/// some lines were not transactions.
+pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
+    let (transactions, bad) = read_transactions(&args.file)?;
+    for problem in &bad {
+        eprintln!(
+            "replay: {}: line {}: not a transaction, skipped: {}",
+            args.file.display(),
+            problem.line,
+            problem.message
+        );
+    }
+    let mut client = ScreenerClient::connect(args.server.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.server))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let expected = transactions.len();
+    let mut answered = 0usize;
+
+    if args.unary {
+        for transaction in transactions {
+            let id = transaction.end_to_end_id.clone();
+            match client.screen(transaction).await {
+                Ok(response) => {
+                    writeln!(out, "{}", serde_json::to_string(response.get_ref())?)?;
+                    answered += 1;
+                }
+                Err(status) => eprintln!("replay: transaction {id:?}: {}", status.message()),
+            }
+        }
+    } else {
+        let (sender, receiver) = mpsc::channel(1024);
+        let feeder = tokio::spawn(async move {
+            for transaction in transactions {
+                if sender.send(transaction).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut verdicts = client
+            .screen_stream(ReceiverStream::new(receiver))
+            .await
+            .map_err(|s| anyhow::anyhow!("ScreenStream failed: {}", s.message()))?
+            .into_inner();
+        while let Some(verdict) = verdicts
+            .message()
+            .await
+            .map_err(|s| anyhow::anyhow!("ScreenStream failed: {}", s.message()))?
+        {
+            writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
+            answered += 1;
+        }
+        feeder.await?;
+    }
+    out.flush()?;
+    if answered < expected {
+        anyhow::bail!("{} of {expected} transactions got no verdict", expected - answered);
+    }
+    Ok(if bad.is_empty() { 0 } else { 2 })
+}

@@ -1,0 +1,171 @@
+//! The running server: gRPC services (Screener, Admin, health, reflection),
+//! the metrics endpoint, reload triggers and graceful shutdown.
+
+mod admin;
+mod screener;
+
+pub use admin::AdminService;
+pub use screener::ScreenerService;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use screener_proto::v1::admin_server::AdminServer;
+use screener_proto::v1::screener_server::ScreenerServer;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::engine::Engine;
+
+/// A server that is listening; `shutdown` drains it.
+pub struct RunningServer {
+    pub grpc_addr: SocketAddr,
+    pub metrics_addr: Option<SocketAddr>,
+    /// The engine the services share; the caller may reload or inspect it.
+    pub engine: Arc<Engine>,
+    grpc_task: JoinHandle<Result<(), tonic::transport::Error>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Binds the gRPC and metrics listeners and starts serving.
+    pub async fn start(engine: Arc<Engine>) -> anyhow::Result<RunningServer> {
+        let config = engine.config().clone();
+
+        // gRPC listener first, so port 0 resolves before anything logs it.
+        let listener = TcpListener::bind(config.grpc_addr())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen for gRPC on {}: {e}", config.grpc_addr()))?;
+        let grpc_addr = listener.local_addr()?;
+
+        // Metrics endpoint, when configured.
+        let handle = crate::metrics::install();
+        let mut background = Vec::new();
+        let metrics_addr = match config.metrics_addr() {
+            Some(addr) => {
+                let (metrics_listener, bound) = crate::metrics::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?;
+                let shutdown = engine.shutdown_signal();
+                background.push(tokio::spawn(crate::metrics::serve(
+                    metrics_listener,
+                    handle,
+                    wait_for(shutdown),
+                )));
+                Some(bound)
+            }
+            None => None,
+        };
+
+        // Health and reflection beside our services.
+        let (health_reporter, health_service) = tonic_health::server::health_reporter();
+        health_reporter
+            .set_serving::<ScreenerServer<ScreenerService>>()
+            .await;
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(screener_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()?;
+        let max_message = config.limits.max_message_bytes;
+        let screener = ScreenerServer::new(ScreenerService::new(engine.clone()))
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(max_message.max(4 << 20));
+        let admin = AdminServer::new(AdminService::new(engine.clone()))
+            .max_decoding_message_size(max_message);
+
+        let shutdown = engine.shutdown_signal();
+        let grpc_task = tokio::spawn(
+            tonic::transport::Server::builder()
+                .tcp_nodelay(true)
+                .add_service(health_service)
+                .add_service(reflection)
+                .add_service(screener)
+                .add_service(admin)
+                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+                    wait_for(shutdown).await;
+                    health_reporter
+                        .set_not_serving::<ScreenerServer<ScreenerService>>()
+                        .await;
+                }),
+        );
+
+        // Scheduled reloads and the periodic gauges.
+        background.extend(engine.clone().spawn_background_tasks());
+
+        tracing::info!(%grpc_addr, metrics = ?metrics_addr, "screener listening");
+        Ok(RunningServer {
+            grpc_addr,
+            metrics_addr,
+            engine,
+            grpc_task,
+            background,
+        })
+    }
+
+    /// Stops taking new work, lets open streams finish what they read (up
+    /// to `server.shutdown_grace_seconds`), flushes state and returns.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let grace = Duration::from_secs(self.engine.config().server.shutdown_grace_seconds);
+        self.engine.begin_shutdown();
+        let mut grpc_task = self.grpc_task;
+        match tokio::time::timeout(grace, &mut grpc_task).await {
+            Ok(joined) => joined??,
+            Err(_) => {
+                tracing::warn!(grace_seconds = grace.as_secs(), "open streams did not finish in time; closing them");
+                grpc_task.abort();
+            }
+        }
+        for task in self.background {
+            task.abort();
+        }
+        self.engine.flush_state()?;
+        tracing::info!("screener stopped");
+        Ok(())
+    }
+
+    /// Serves until SIGTERM or Ctrl-C; reloads lists and rules on SIGHUP.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        let engine = self.engine.clone();
+        wait_for_termination(engine).await;
+        self.shutdown().await
+    }
+}
+
+/// Resolves when the engine's shutdown signal fires.
+async fn wait_for(mut signal: tokio::sync::watch::Receiver<bool>) {
+    while !*signal.borrow() {
+        if signal.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn wait_for_termination(engine: Arc<Engine>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut terminate), Ok(mut hangup)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+    else {
+        tracing::error!("cannot install signal handlers; stop with Ctrl-C");
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = terminate.recv() => { tracing::info!("SIGTERM received; draining"); return; }
+            _ = tokio::signal::ctrl_c() => { tracing::info!("interrupt received; draining"); return; }
+            _ = hangup.recv() => {
+                tracing::info!("SIGHUP received; reloading lists and rules");
+                let engine = engine.clone();
+                tokio::spawn(async move { engine.reload(true, true).await });
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_termination(_engine: Arc<Engine>) {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,327 @@
+//! Checks an incoming transaction against the configured limits and the
+//! contract, naming the first bad field and the reason.
+
+use screener_proto::v1::{Agent, Party, Transaction};
+
+use crate::config::LimitsConfig;
+use crate::error::ServerError;
+
+/// Checks a transaction; the error names the field path, such as
+/// "debtor.postal_address.country".
+pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), ServerError> {
+    if tx.end_to_end_id.trim().is_empty() {
+        return Err(ServerError::invalid(
+            "end_to_end_id",
+            "is required: it identifies the transaction for retries and the audit log",
+        ));
+    }
+    check_text("end_to_end_id", &tx.end_to_end_id, limits)?;
+    if let Some(amount) = &tx.instructed_amount {
+        parse_amount(&amount.value).map_err(|reason| {
+            ServerError::invalid("instructed_amount.value", reason)
+        })?;
+        check_currency("instructed_amount.currency", &amount.currency)?;
+    }
+    let parties = [
+        ("debtor", &tx.debtor),
+        ("creditor", &tx.creditor),
+        ("ultimate_debtor", &tx.ultimate_debtor),
+        ("ultimate_creditor", &tx.ultimate_creditor),
+    ];
+    for (role, party) in parties {
+        if let Some(party) = party {
+            check_party(role, party, limits)?;
+        }
+    }
+    for (role, agent) in [("debtor_agent", &tx.debtor_agent), ("creditor_agent", &tx.creditor_agent)] {
+        if let Some(agent) = agent {
+            check_agent(role, agent, limits)?;
+        }
+    }
+    if tx.remittance_information.len() > limits.max_remittance_lines {
+        return Err(ServerError::invalid(
+            "remittance_information",
+            format!(
+                "has {} lines, over the limit of {}",
+                tx.remittance_information.len(),
+                limits.max_remittance_lines
+            ),
+        ));
+    }
+    for (i, line) in tx.remittance_information.iter().enumerate() {
+        check_text(&format!("remittance_information[{i}]"), line, limits)?;
+    }
+    for (field, value) in [
+        ("purpose_code", &tx.purpose_code),
+        ("channel", &tx.channel),
+    ] {
+        check_text(field, value, limits)?;
+    }
+    if let Some(crypto) = &tx.crypto {
+        for (field, value) in [
+            ("crypto.source_wallet", &crypto.source_wallet),
+            ("crypto.destination_wallet", &crypto.destination_wallet),
+            ("crypto.asset", &crypto.asset),
+            ("crypto.chain", &crypto.chain),
+            ("crypto.transaction_hash", &crypto.transaction_hash),
+        ] {
+            check_text(field, value, limits)?;
+        }
+    }
+    if tx.attributes.len() > limits.max_attributes {
+        return Err(ServerError::invalid(
+            "attributes",
+            format!(
+                "has {} entries, over the limit of {}",
+                tx.attributes.len(),
+                limits.max_attributes
+            ),
+        ));
+    }
+    for (key, value) in &tx.attributes {
+        check_text("attributes key", key, limits)?;
+        check_text(&format!("attributes[{key:?}]"), value, limits)?;
+    }
+    if tx.created_at_unix_ms < 0 {
+        return Err(ServerError::invalid(
+            "created_at_unix_ms",
+            "is negative; send Unix milliseconds, or 0 for the server's clock",
+        ));
+    }
+    Ok(())
+}
+
+fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), ServerError> {
+    check_text(&format!("{role}.name"), &party.name, limits)?;
+    check_text(&format!("{role}.iban"), &party.iban, limits)?;
+    check_text(&format!("{role}.account_id"), &party.account_id, limits)?;
+    if !party.birth_date.is_empty() && screener_lists::PartialDate::parse_iso(&party.birth_date).is_none() {
+        return Err(ServerError::invalid(
+            format!("{role}.birth_date"),
+            format!(
+                "{:?} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD",
+                truncate(&party.birth_date)
+            ),
+        ));
+    }
+    check_country(&format!("{role}.nationality"), &party.nationality)?;
+    if let Some(address) = &party.postal_address {
+        if address.address_lines.len() > limits.max_address_lines {
+            return Err(ServerError::invalid(
+                format!("{role}.postal_address.address_lines"),
+                format!(
+                    "has {} lines, over the limit of {}",
+                    address.address_lines.len(),
+                    limits.max_address_lines
+                ),
+            ));
+        }
+        for (i, line) in address.address_lines.iter().enumerate() {
+            check_text(&format!("{role}.postal_address.address_lines[{i}]"), line, limits)?;
+        }
+        for (field, value) in [
+            ("street_name", &address.street_name),
+            ("building_number", &address.building_number),
+            ("post_code", &address.post_code),
+            ("town_name", &address.town_name),
+            ("country_sub_division", &address.country_sub_division),
+        ] {
+            check_text(&format!("{role}.postal_address.{field}"), value, limits)?;
+        }
+        check_country(&format!("{role}.postal_address.country"), &address.country)?;
+    }
+    if party.identifiers.len() > limits.max_identifiers {
+        return Err(ServerError::invalid(
+            format!("{role}.identifiers"),
+            format!(
+                "has {} entries, over the limit of {}",
+                party.identifiers.len(),
+                limits.max_identifiers
+            ),
+        ));
+    }
+    for (i, id) in party.identifiers.iter().enumerate() {
+        let field = format!("{role}.identifiers[{i}]");
+        check_text(&format!("{field}.scheme"), &id.scheme, limits)?;
+        if id.value.trim().is_empty() {
+            return Err(ServerError::invalid(format!("{field}.value"), "is empty"));
+        }
+        check_text(&format!("{field}.value"), &id.value, limits)?;
+        check_country(&format!("{field}.issuer_country"), &id.issuer_country)?;
+    }
+    Ok(())
+}
+
+fn check_agent(role: &str, agent: &Agent, limits: &LimitsConfig) -> Result<(), ServerError> {
+    check_text(&format!("{role}.name"), &agent.name, limits)?;
+    if !agent.bic.is_empty() {
+        let bic = agent.bic.trim();
+        let valid = matches!(bic.len(), 8 | 11)
+            && bic.chars().all(|c| c.is_ascii_alphanumeric())
+            && bic[..6].chars().all(|c| c.is_ascii_alphabetic());
+        if !valid {
+            return Err(ServerError::invalid(
+                format!("{role}.bic"),
+                format!(
+                    "{:?} is not a BIC: expected 8 or 11 letters and digits, the first 6 letters",
+                    truncate(&agent.bic)
+                ),
+            ));
+        }
+    }
+    check_country(&format!("{role}.country"), &agent.country)
+}
+
+fn check_text(field: &str, value: &str, limits: &LimitsConfig) -> Result<(), ServerError> {
+    let chars = value.chars().count();
+    if chars > limits.max_field_chars {
+        return Err(ServerError::invalid(
+            field,
+            format!(
+                "is {chars} characters, over the limit of {} (limits.max_field_chars)",
+                limits.max_field_chars
+            ),
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(ServerError::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+fn check_country(field: &str, value: &str) -> Result<(), ServerError> {
+    if value.is_empty() || (value.len() == 2 && value.chars().all(|c| c.is_ascii_alphabetic())) {
+        return Ok(());
+    }
+    Err(ServerError::invalid(
+        field,
+        format!(
+            "{:?} is not an ISO 3166-1 alpha-2 country code such as \"DE\"",
+            truncate(value)
+        ),
+    ))
+}
+
+fn check_currency(field: &str, value: &str) -> Result<(), ServerError> {
+    let valid = (2..=10).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric());
+    if valid {
+        return Ok(());
+    }
+    Err(ServerError::invalid(
+        field,
+        format!(
+            "{:?} is not an ISO 4217 currency code or asset ticker such as \"EUR\" or \"USDT\"",
+            truncate(value)
+        ),
+    ))
+}
+
+/// Parses a decimal amount string such as "1250.00"; rejects negatives,
+/// exponents and non-finite values.
+pub fn parse_amount(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("is empty; write a decimal such as \"1250.00\"".into());
+    }
+    let digits_and_dot = text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.chars().filter(|&c| c == '.').count() <= 1
+        && text.chars().any(|c| c.is_ascii_digit());
+    if !digits_and_dot {
+        return Err(format!(
+            "{:?} is not a non-negative decimal such as \"1250.00\"",
+            truncate(text)
+        ));
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("{:?} is out of range", truncate(text)))
+}
+
+/// Cuts a bad value for an error message, so a huge field does not make a
+/// huge message.
+fn truncate(value: &str) -> String {
+    const MAX: usize = 64;
+    if value.chars().count() <= MAX {
+        return value.to_string();
+    }
+    let cut: String = value.chars().take(MAX).collect();
+    format!("{cut}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use screener_proto::v1::{Amount, PostalAddress};
+
+    fn valid() -> Transaction {
+        Transaction {
+            end_to_end_id: "E2E-1".into(),
+            instructed_amount: Some(Amount {
+                value: "100.50".into(),
+                currency: "EUR".into(),
+            }),
+            debtor: Some(Party {
+                name: "Anna Schmidt".into(),
+                ..Party::default()
+            }),
+            ..Transaction::default()
+        }
+    }
+
+    fn field_of(tx: &Transaction) -> String {
+        match check_transaction(tx, &LimitsConfig::default()) {
+            Err(ServerError::InvalidArgument { field, .. }) => field,
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn valid_transaction_passes() {
+        assert_eq!(check_transaction(&valid(), &LimitsConfig::default()), Ok(()));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut missing_id = valid();
+        missing_id.end_to_end_id.clear();
+        assert_eq!(field_of(&missing_id), "end_to_end_id");
+
+        let mut bad_amount = valid();
+        bad_amount.instructed_amount.as_mut().expect("amount").value = "-5".into();
+        assert_eq!(field_of(&bad_amount), "instructed_amount.value");
+
+        let mut long_name = valid();
+        long_name.debtor.as_mut().expect("debtor").name = "x".repeat(5000);
+        assert_eq!(field_of(&long_name), "debtor.name");
+
+        let mut bad_country = valid();
+        bad_country.creditor = Some(Party {
+            postal_address: Some(PostalAddress {
+                country: "Germany".into(),
+                ..PostalAddress::default()
+            }),
+            ..Party::default()
+        });
+        assert_eq!(field_of(&bad_country), "creditor.postal_address.country");
+
+        let mut bad_bic = valid();
+        bad_bic.debtor_agent = Some(Agent {
+            bic: "DEUT".into(),
+            ..Agent::default()
+        });
+        assert_eq!(field_of(&bad_bic), "debtor_agent.bic");
+
+        let mut bad_date = valid();
+        bad_date.debtor.as_mut().expect("debtor").birth_date = "12/05/1970".into();
+        assert_eq!(field_of(&bad_date), "debtor.birth_date");
+    }
+
+    #[test]
+    fn amount_parsing_rejects_exponents() {
+        assert_eq!(parse_amount("1250.00"), Ok(1250.0));
+        assert!(parse_amount("1e9").is_err());
+        assert!(parse_amount("NaN").is_err());
+        assert!(parse_amount(".").is_err());
+    }
+}
