@@ -1,0 +1,396 @@
+//! Commands that work on files without a server: `screen`, `lists inspect`,
+//! `lists diff` and `rules check`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use screener_lists::{
+    Entity, EntityKind, IdentifierKind, LoadOptions, LoadedList, NameQuery, NameResult,
+    PartialDate, Snapshot,
+};
+use serde::Serialize;
+
+use crate::cli::{ListsCommand, ScreenArgs};
+
+/// Finds the bundle manifest: ./bundle/bundle.toml, else the one in the
+/// source tree this binary was built from.
+pub fn default_bundle() -> Option<PathBuf> {
+    let candidates = [
+        PathBuf::from("bundle/bundle.toml"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../bundle/bundle.toml"),
+    ];
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// Loads one path: a bundle manifest (a .toml file) gives several lists.
+pub fn load_path(path: &Path, format: Option<&str>) -> anyhow::Result<Vec<LoadedList>> {
+    if path.extension().is_some_and(|e| e == "toml") {
+        return Ok(screener_lists::bundle::load_bundle(path)?);
+    }
+    let format = match format {
+        Some(name) => Some(screener_lists::Format::parse(name).ok_or_else(|| {
+            anyhow::anyhow!("unknown list format {name:?}; use one of {}", format_names())
+        })?),
+        None => None,
+    };
+    let options = LoadOptions {
+        format,
+        list_id: None,
+    };
+    Ok(vec![screener_lists::load(path, &options)?])
+}
+
+fn format_names() -> String {
+    screener_lists::Format::ALL
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `screener screen`: one name, wallet or identifier against list files.
+pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
+    let lists = if args.lists.is_empty() {
+        let bundle = default_bundle().ok_or_else(|| {
+            anyhow::anyhow!("no --list given and no bundle/bundle.toml found; run from the repository root or pass --list FILE")
+        })?;
+        load_path(&bundle, None)?
+    } else {
+        let mut lists = Vec::new();
+        for path in &args.lists {
+            lists.extend(load_path(path, None)?);
+        }
+        lists
+    };
+    let snapshot = Snapshot::build(lists);
+
+    if let Some(address) = &args.wallet {
+        let result = snapshot.screen_wallet(address, args.asset.as_deref());
+        print_output(&result, args.json, || describe_wallet(&result))?;
+        return Ok(0);
+    }
+    if let Some(spec) = &args.identifier {
+        let (kind, value) = parse_identifier(spec)?;
+        let hits = snapshot.screen_identifier(kind.as_ref(), value);
+        print_output(&hits, args.json, || {
+            if hits.is_empty() {
+                return "no listed identifier matches\n".to_string();
+            }
+            hits.iter()
+                .map(|h| format!("{} {} {:?} {}\n", h.list, h.entity_id, h.kind, h.listed_value))
+                .collect()
+        })?;
+        return Ok(0);
+    }
+    let Some(name) = &args.name else {
+        anyhow::bail!("give a name, --wallet ADDRESS or --identifier KIND:VALUE");
+    };
+    let query = NameQuery {
+        name: name.clone(),
+        kind: args.kind.as_deref().map(parse_kind).transpose()?,
+        birth_date: args
+            .birth_date
+            .as_deref()
+            .map(|d| {
+                PartialDate::parse_iso(d).ok_or_else(|| {
+                    anyhow::anyhow!("--birth-date {d:?} is not YYYY, YYYY-MM or YYYY-MM-DD")
+                })
+            })
+            .transpose()?,
+        country: args.country.clone(),
+        threshold: args.threshold,
+        top_k: Some(args.top),
+        ..NameQuery::default()
+    };
+    let result = snapshot.screen_name(&query);
+    print_output(&result, args.json, || describe_name_result(&snapshot, &result))?;
+    Ok(0)
+}
+
+fn parse_kind(text: &str) -> anyhow::Result<EntityKind> {
+    EntityKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == text)
+        .ok_or_else(|| anyhow::anyhow!("unknown kind {text:?}; use person, organization, vessel, aircraft or wallet"))
+}
+
+/// Reads "KIND:VALUE" (or a bare VALUE matching any kind).
+pub fn parse_identifier(spec: &str) -> anyhow::Result<(Option<IdentifierKind>, &str)> {
+    let Some((kind, value)) = spec.split_once(':') else {
+        return Ok((None, spec));
+    };
+    let kind = identifier_kind(kind)
+        .ok_or_else(|| anyhow::anyhow!("unknown identifier kind {kind:?}; use passport, national_id, imo, bic, lei, tax_id or registration_number"))?;
+    Ok((Some(kind), value))
+}
+
+/// Maps a scheme name as clients write it to an identifier kind.
+pub fn identifier_kind(scheme: &str) -> Option<IdentifierKind> {
+    let kind = match scheme.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
+        "passport" => IdentifierKind::Passport,
+        "national_id" | "nid" | "id" => IdentifierKind::NationalId,
+        "imo" => IdentifierKind::Imo,
+        "bic" | "swift" | "swift_bic" => IdentifierKind::Bic,
+        "lei" => IdentifierKind::Lei,
+        "tax_id" | "tin" | "vat" => IdentifierKind::TaxId,
+        "registration_number" | "registration" => IdentifierKind::RegistrationNumber,
+        _ => return None,
+    };
+    Some(kind)
+}
+
+fn describe_wallet(result: &screener_lists::WalletResult) -> String {
+    let mut out = format!(
+        "address {} ({}), {:?}\n",
+        result.canonical,
+        result.family.as_str(),
+        result.validity
+    );
+    if result.hits.is_empty() {
+        out.push_str("no listed address matches\n");
+    }
+    for hit in &result.hits {
+        out.push_str(&format!(
+            "HIT {} {} listed as {} {}\n",
+            hit.list, hit.entity_id, hit.listed_asset, hit.listed_address
+        ));
+        if let Some(note) = &hit.note {
+            out.push_str(&format!("    note: {note}\n"));
+        }
+    }
+    out
+}
+
+fn describe_name_result(snapshot: &Snapshot, result: &NameResult) -> String {
+    let hits = match result {
+        NameResult::NormalizesToNothing => {
+            return "the name normalizes to nothing (only punctuation or symbols), so it matches nothing\n".into()
+        }
+        NameResult::Hits(hits) if hits.is_empty() => return "no hits\n".into(),
+        NameResult::Hits(hits) => hits,
+    };
+    let mut out = String::new();
+    for hit in hits {
+        let primary = snapshot
+            .entity(&hit.list, &hit.entity_id)
+            .and_then(Entity::primary_name)
+            .map(|n| n.full.as_str())
+            .unwrap_or("");
+        out.push_str(&format!(
+            "{:.3} {} {} {} ({}) matched {:?} as {:?}\n",
+            hit.score,
+            hit.list,
+            hit.entity_id,
+            primary,
+            hit.kind.as_str(),
+            hit.matched_name,
+            hit.name_type
+        ));
+        for token in &hit.explanation.matched_tokens {
+            out.push_str(&format!(
+                "    {:?} ~ {:?} similarity {:.2} weight {:.2}\n",
+                token.query, token.listed, token.similarity, token.weight
+            ));
+        }
+        if !hit.explanation.unmatched_query.is_empty() {
+            out.push_str(&format!("    unmatched in query: {:?}\n", hit.explanation.unmatched_query));
+        }
+        if !hit.explanation.unmatched_listed.is_empty() {
+            out.push_str(&format!("    unmatched in listed name: {:?}\n", hit.explanation.unmatched_listed));
+        }
+        for adjustment in &hit.explanation.adjustments {
+            out.push_str(&format!("    {} ({:?})\n", adjustment.reason, adjustment.effect));
+        }
+    }
+    out
+}
+
+fn print_output<T: Serialize>(value: &T, json: bool, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        print!("{}", text());
+    }
+    Ok(())
+}
+
+/// `screener lists ...`.
+pub fn lists(command: ListsCommand) -> anyhow::Result<i32> {
+    match command {
+        ListsCommand::Inspect {
+            paths,
+            format,
+            json,
+            all_warnings,
+        } => inspect(&paths, format.as_deref(), json, all_warnings),
+        ListsCommand::Diff {
+            old,
+            new,
+            format,
+            json,
+        } => diff(&old, &new, format.as_deref(), json),
+    }
+}
+
+fn inspect(paths: &[PathBuf], format: Option<&str>, json: bool, all_warnings: bool) -> anyhow::Result<i32> {
+    if paths.is_empty() {
+        anyhow::bail!("name at least one list file, OFAC CSV folder or bundle.toml");
+    }
+    for path in paths {
+        let started = std::time::Instant::now();
+        let lists = load_path(path, format)?;
+        let elapsed = started.elapsed();
+        for list in &lists {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list.report)?);
+                continue;
+            }
+            print!("{}", list.report);
+            if all_warnings {
+                for warning in &list.report.warnings {
+                    println!("  warning: {warning}");
+                }
+            }
+        }
+        if !json {
+            println!("loaded {} in {:.2} s", path.display(), elapsed.as_secs_f64());
+        }
+    }
+    Ok(0)
+}
+
+/// What changed between two versions of a list.
+#[derive(Debug, Default, Serialize)]
+pub struct ListDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Entity ids whose content changed, with the fields that differ.
+    pub changed: BTreeMap<String, Vec<&'static str>>,
+}
+
+/// Compares two entity sets by (list, id).
+pub fn diff_entities(old: &[Entity], new: &[Entity]) -> ListDiff {
+    let key = |e: &Entity| format!("{}:{}", e.list, e.id);
+    let old_by_id: BTreeMap<String, &Entity> = old.iter().map(|e| (key(e), e)).collect();
+    let new_by_id: BTreeMap<String, &Entity> = new.iter().map(|e| (key(e), e)).collect();
+    let mut diff = ListDiff::default();
+    for (id, entity) in &new_by_id {
+        match old_by_id.get(id) {
+            None => diff.added.push(id.clone()),
+            Some(previous) if previous != entity => {
+                diff.changed.insert(id.clone(), changed_fields(previous, entity));
+            }
+            Some(_) => {}
+        }
+    }
+    diff.removed = old_by_id
+        .keys()
+        .filter(|id| !new_by_id.contains_key(*id))
+        .cloned()
+        .collect();
+    diff
+}
+
+fn changed_fields(old: &Entity, new: &Entity) -> Vec<&'static str> {
+    let checks: [(&'static str, bool); 14] = [
+        ("kind", old.kind != new.kind),
+        ("names", old.names != new.names),
+        ("birth_dates", old.birth_dates != new.birth_dates),
+        ("birth_places", old.birth_places != new.birth_places),
+        ("nationalities", old.nationalities != new.nationalities),
+        ("countries", old.countries != new.countries),
+        ("gender", old.gender != new.gender),
+        ("addresses", old.addresses != new.addresses),
+        ("identifiers", old.identifiers != new.identifiers),
+        ("wallets", old.wallets != new.wallets),
+        ("programs", old.programs != new.programs),
+        ("listed_on", old.listed_on != new.listed_on),
+        ("remarks", old.remarks != new.remarks),
+        ("linked_to", old.linked_to != new.linked_to),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, differs)| *differs)
+        .map(|(name, _)| name)
+        .collect()
+}
+
+fn diff(old: &Path, new: &Path, format: Option<&str>, json: bool) -> anyhow::Result<i32> {
+    let old_entities: Vec<Entity> = load_path(old, format)?.into_iter().flat_map(|l| l.entities).collect();
+    let new_entities: Vec<Entity> = load_path(new, format)?.into_iter().flat_map(|l| l.entities).collect();
+    let diff = diff_entities(&old_entities, &new_entities);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&diff)?);
+        return Ok(0);
+    }
+    let names: BTreeMap<String, &str> = old_entities
+        .iter()
+        .chain(new_entities.iter())
+        .map(|e| (format!("{}:{}", e.list, e.id), e.primary_name().map(|n| n.full.as_str()).unwrap_or("")))
+        .collect();
+    let name_of = |id: &String| names.get(id).copied().unwrap_or("");
+    for id in &diff.added {
+        println!("+ {id} {}", name_of(id));
+    }
+    for id in &diff.removed {
+        println!("- {id} {}", name_of(id));
+    }
+    for (id, fields) in &diff.changed {
+        println!("~ {id} {} ({})", name_of(id), fields.join(", "));
+    }
+    println!(
+        "{} added, {} removed, {} changed ({} -> {} entities)",
+        diff.added.len(),
+        diff.removed.len(),
+        diff.changed.len(),
+        old_entities.len(),
+        new_entities.len()
+    );
+    Ok(0)
+}
+
+/// `screener rules check`: prints every problem; exit code 1 on errors.
+pub fn check_rules(paths: Vec<PathBuf>) -> anyhow::Result<i32> {
+    let paths = if paths.is_empty() {
+        crate::config::RulesConfig::default().paths
+    } else {
+        paths
+    };
+    let report = screener_rules::check(&paths);
+    print!("{report}");
+    Ok(if report.has_errors() { 1 } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use screener_lists::{Name, NameType};
+
+    fn person(id: &str, name: &str) -> Entity {
+        let mut entity = Entity::new("test", id, EntityKind::Person);
+        entity.names.push(Name::new(name, NameType::Primary));
+        entity
+    }
+
+    #[test]
+    fn diff_finds_added_removed_and_changed() {
+        let old = vec![person("1", "Anna"), person("2", "Boris"), person("3", "Chen")];
+        let mut renamed = person("2", "Boris");
+        renamed.programs.push("SDGT".into());
+        let new = vec![person("1", "Anna"), renamed, person("4", "Dana")];
+        let diff = diff_entities(&old, &new);
+        assert_eq!(diff.added, vec!["test:4".to_string()]);
+        assert_eq!(diff.removed, vec!["test:3".to_string()]);
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(diff.changed.get("test:2"), Some(&vec!["programs"]));
+    }
+
+    #[test]
+    fn identifier_spec_parses_kind_and_value() {
+        let (kind, value) = parse_identifier("imo:9187629").expect("valid spec");
+        assert_eq!(kind, Some(IdentifierKind::Imo));
+        assert_eq!(value, "9187629");
+        assert!(parse_identifier("shoe_size:42").is_err());
+        assert_eq!(parse_identifier("AB123").expect("bare").0, None);
+    }
+}
