@@ -110,8 +110,8 @@ impl Engine {
     }
 
     /// Records an analyst's clearance of a party and list entry pair.
-    pub fn clear_hit(&self, request: ClearHitRequest) -> Result<(), ServerError> {
-        crate::pipeline::clear_hit(self, request)
+    pub async fn clear_hit(&self, request: ClearHitRequest) -> Result<(), ServerError> {
+        crate::pipeline::clear_hit(self, request).await
     }
 
     /// Status of the lists and rules now serving.

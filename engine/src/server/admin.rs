@@ -83,6 +83,7 @@ impl Admin for AdminService {
     async fn clear_hit(&self, request: Request<ClearHitRequest>) -> Result<Response<ClearHitResponse>, Status> {
         self.engine
             .clear_hit(request.into_inner())
+            .await
             .map_err(|e| e.to_status())?;
         Ok(Response::new(ClearHitResponse {}))
     }

@@ -119,6 +119,7 @@ impl RunningServer {
         }
         for task in self.background {
             task.abort();
+            let _ = task.await;
         }
         self.engine.flush_state()?;
         tracing::info!("screener stopped");

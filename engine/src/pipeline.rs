@@ -1,0 +1,879 @@
+//! Screening one transaction: validate, match every party, wallet,
+//! identifier and remittance line, apply clearances, update aggregates,
+//! evaluate the rule graph, and commit the verdict durably before it is
+//! returned.
+
+use std::time::{Duration, Instant};
+
+use prost::Message;
+use screener_lists::{EntityKind, IdentifierKind, NameQuery, NameResult, PartialDate, TextHitKind};
+use screener_proto::v1::{
+    ClearHitRequest, Decision as ProtoDecision, Hit, HitExplanation, Party, PartyKind,
+    RuleResult as ProtoRuleResult, ScreenPartyRequest, ScreenPartyResponse, ScreenWalletRequest,
+    ScreenWalletResponse, StageTimings, TokenMatch, Transaction, TypologyResult as ProtoTypology,
+    Verdict,
+};
+use screener_rules::{AggregateField, AggregateFunction, AggregateKey, Decision, Evaluation, Facts, Role, WalletSide};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::ListSet;
+use crate::engine::Engine;
+use crate::error::ServerError;
+use crate::metrics;
+use crate::offline::identifier_kind;
+use crate::policy::{unix_ms_now, RuleSet};
+use crate::state::{
+    pair_key, AggregateUpdate, AuditEntry, Begin, Clearance, ClearanceKey, ClearanceStatus,
+    Contribution, Decision as StateDecision, Reservation, StateError,
+};
+
+/// Hit kinds as they appear in verdicts and metrics.
+pub const KIND_NAME: &str = "name";
+pub const KIND_WALLET: &str = "wallet";
+pub const KIND_IDENTIFIER: &str = "identifier";
+pub const KIND_TEXT: &str = "text";
+
+/// Score given to exact wallet, identifier and free-text address hits.
+const EXACT_HIT_SCORE: f64 = 1.0;
+
+/// How many times a transaction id held by a concurrent request is waited
+/// for before giving up with a retryable error.
+const MAX_IN_FLIGHT_WAITS: usize = 3;
+
+/// Screens one transaction end to end.
+pub async fn screen(engine: &Engine, transaction: Transaction) -> Result<Verdict, ServerError> {
+    let started = Instant::now();
+    crate::validate::check_transaction(&transaction, &engine.config().limits)?;
+
+    // A retried transaction gets its stored verdict and is not counted again.
+    let mut reservation = match reserve(engine, &transaction.end_to_end_id).await? {
+        Reserved::New(reservation) => reservation,
+        Reserved::Stored(verdict) => return Ok(verdict),
+    };
+
+    // One list snapshot and one rule graph for the whole transaction.
+    let lists = engine.lists();
+    let rules = engine.rules();
+    let normalize_done = Instant::now();
+
+    // Matching.
+    let mut screening = Screening::default();
+    match_transaction(engine, &lists, &transaction, &mut screening);
+    apply_clearances(engine, &lists, &transaction, &mut screening)?;
+    let match_done = Instant::now();
+
+    // Facts, aggregates and the rule graph.
+    let now_ms = unix_ms_now();
+    let mut facts = rules.graph().new_facts();
+    fill_facts(&transaction, &screening, &mut facts);
+    let state_started = Instant::now();
+    let aggregates = apply_aggregates(&rules, &transaction, &mut facts, &mut reservation, now_ms)?;
+    let state_apply = state_started.elapsed();
+    let mut evaluation = Evaluation::new();
+    rules
+        .graph()
+        .evaluate(&facts, &mut evaluation)
+        .map_err(|e| ServerError::State(format!("rule evaluation failed: {e}")))?;
+    let rules_done = Instant::now();
+
+    // The verdict, committed with the aggregate updates in one batch.
+    let mut verdict = build_verdict(&transaction, &screening, &evaluation, &lists, &rules, now_ms);
+    verdict.aggregates = aggregates;
+    let commit_started = Instant::now();
+    commit(reservation, &verdict, &evaluation, now_ms).await?;
+    let state_elapsed = state_apply + commit_started.elapsed();
+
+    let timings = StageTimings {
+        normalize_us: micros(normalize_done - started),
+        match_us: micros(match_done - normalize_done),
+        rules_us: micros(rules_done - match_done).saturating_sub(micros(state_apply)),
+        state_us: micros(state_elapsed),
+        total_us: micros(started.elapsed()),
+    };
+    record_metrics(&verdict, &evaluation, &timings);
+    verdict.timings = Some(timings);
+    Ok(verdict)
+}
+
+enum Reserved {
+    New(Reservation),
+    Stored(Verdict),
+}
+
+/// Reserves the transaction id, or returns the verdict stored for it.
+async fn reserve(engine: &Engine, id: &str) -> Result<Reserved, ServerError> {
+    for _ in 0..MAX_IN_FLIGHT_WAITS {
+        match engine.state().begin(id).map_err(state_error)? {
+            Begin::New(reservation) => return Ok(Reserved::New(reservation)),
+            Begin::Seen(record) => return Ok(Reserved::Stored(replayed(&record.entry.verdict)?)),
+            Begin::InFlight(wait) => {
+                if let Some(record) = wait.wait().await {
+                    return Ok(Reserved::Stored(replayed(&record.entry.verdict)?));
+                }
+                // The other request failed before committing; try to take the id.
+            }
+        }
+    }
+    Err(ServerError::State(format!(
+        "transaction {id:?} is being screened by another request that keeps failing"
+    )))
+}
+
+fn replayed(bytes: &[u8]) -> Result<Verdict, ServerError> {
+    let mut verdict = Verdict::decode(bytes)
+        .map_err(|e| ServerError::State(format!("stored verdict cannot be decoded: {e}")))?;
+    verdict.replayed = true;
+    metrics::record_replayed();
+    Ok(verdict)
+}
+
+fn state_error(error: StateError) -> ServerError {
+    match error {
+        StateError::TooLong { .. } | StateError::Empty { .. } => ServerError::invalid("end_to_end_id", error.to_string()),
+        other => {
+            tracing::error!(error = %other, "state store failed");
+            ServerError::State(other.to_string())
+        }
+    }
+}
+
+fn micros(duration: Duration) -> u64 {
+    duration.as_micros().min(u64::MAX as u128) as u64
+}
+
+/// Everything matching found for one transaction.
+#[derive(Default)]
+struct Screening {
+    hits: Vec<Hit>,
+    /// Best uncleared score per role for names and identifiers.
+    best: [f64; 6],
+    /// Best cleared score per role.
+    cleared: [f64; 6],
+    identifier_hit: [bool; 6],
+    wallet_score: [f64; 2],
+    text_score: f64,
+    notes: Vec<String>,
+}
+
+const ROLES: [Role; 6] = Role::ALL;
+
+fn role_index(role: Role) -> usize {
+    ROLES.iter().position(|r| *r == role).unwrap_or(0)
+}
+
+fn match_transaction(engine: &Engine, lists: &ListSet, tx: &Transaction, screening: &mut Screening) {
+    let parties = [
+        (Role::Debtor, &tx.debtor),
+        (Role::Creditor, &tx.creditor),
+        (Role::UltimateDebtor, &tx.ultimate_debtor),
+        (Role::UltimateCreditor, &tx.ultimate_creditor),
+    ];
+    for (role, party) in parties {
+        if let Some(party) = party {
+            match_party(engine, lists, role, party, screening);
+        }
+    }
+    for (role, agent) in [(Role::DebtorAgent, &tx.debtor_agent), (Role::CreditorAgent, &tx.creditor_agent)] {
+        let Some(agent) = agent else { continue };
+        if !agent.name.trim().is_empty() {
+            let query = NameQuery {
+                name: agent.name.clone(),
+                kind: Some(EntityKind::Organization),
+                country: non_empty(&agent.country),
+                threshold: Some(engine.config().lists.name_threshold),
+                top_k: Some(engine.config().limits.max_hits_per_party),
+                ..NameQuery::default()
+            };
+            name_hits(lists, role, &agent.name, &query, screening);
+        }
+        if !agent.bic.is_empty() {
+            identifier_hits(lists, role, Some(&IdentifierKind::Bic), &agent.bic, screening);
+        }
+    }
+    if let Some(crypto) = &tx.crypto {
+        let asset = non_empty(&crypto.asset);
+        for (side, address) in [(WalletSide::Source, &crypto.source_wallet), (WalletSide::Destination, &crypto.destination_wallet)] {
+            if address.trim().is_empty() {
+                continue;
+            }
+            wallet_hits(lists, side, address, asset.as_deref(), screening);
+        }
+    }
+    for line in &tx.remittance_information {
+        text_hits(lists, line, screening);
+    }
+}
+
+fn match_party(engine: &Engine, lists: &ListSet, role: Role, party: &Party, screening: &mut Screening) {
+    if !party.name.trim().is_empty() {
+        let country = non_empty(&party.nationality).or_else(|| {
+            party
+                .postal_address
+                .as_ref()
+                .and_then(|a| non_empty(&a.country))
+        });
+        let query = NameQuery {
+            name: party.name.clone(),
+            kind: match PartyKind::try_from(party.kind) {
+                Ok(PartyKind::Person) => Some(EntityKind::Person),
+                Ok(PartyKind::Organization) => Some(EntityKind::Organization),
+                _ => None,
+            },
+            birth_date: PartialDate::parse_iso(&party.birth_date),
+            country,
+            threshold: Some(engine.config().lists.name_threshold),
+            top_k: Some(engine.config().limits.max_hits_per_party),
+            ..NameQuery::default()
+        };
+        name_hits(lists, role, &party.name, &query, screening);
+    }
+    for identifier in &party.identifiers {
+        let kind = identifier_kind(&identifier.scheme);
+        identifier_hits(lists, role, kind.as_ref(), &identifier.value, screening);
+    }
+}
+
+fn name_hits(lists: &ListSet, role: Role, name: &str, query: &NameQuery, screening: &mut Screening) {
+    let hits = match lists.snapshot().screen_name(query) {
+        NameResult::Hits(hits) => hits,
+        NameResult::NormalizesToNothing => {
+            screening.notes.push(format!(
+                "{} name normalizes to nothing (only punctuation or symbols) and was not screened",
+                role.as_str()
+            ));
+            return;
+        }
+    };
+    let index = role_index(role);
+    for hit in hits {
+        screening.best[index] = screening.best[index].max(hit.score);
+        let explanation = HitExplanation {
+            token_matches: hit
+                .explanation
+                .matched_tokens
+                .iter()
+                .map(|t| TokenMatch {
+                    query_token: t.query.clone(),
+                    list_token: t.listed.clone(),
+                    similarity: t.similarity,
+                    weight: t.weight,
+                })
+                .collect(),
+            unmatched_query_tokens: hit.explanation.unmatched_query.clone(),
+            unmatched_list_tokens: hit.explanation.unmatched_listed.clone(),
+            adjustments: hit
+                .explanation
+                .adjustments
+                .iter()
+                .map(|a| format!("{} ({})", a.reason, describe_effect(a.effect)))
+                .collect(),
+            name_score: hit.explanation.name_score,
+        };
+        screening.hits.push(Hit {
+            role: role.as_str().to_string(),
+            kind: KIND_NAME.to_string(),
+            entity_name: entity_name(lists, &hit.list, &hit.entity_id),
+            programs: programs(lists, &hit.list, &hit.entity_id),
+            list: hit.list,
+            entity_id: hit.entity_id,
+            matched_value: hit.matched_name,
+            query_value: name.to_string(),
+            score: hit.score,
+            explanation: Some(explanation),
+            notes: Vec::new(),
+            cleared: false,
+        });
+    }
+}
+
+fn describe_effect(effect: screener_lists::Effect) -> String {
+    match effect {
+        screener_lists::Effect::Multiply(factor) => format!("x{factor:.2}"),
+        screener_lists::Effect::Add(bonus) => format!("{bonus:+.2}"),
+    }
+}
+
+fn identifier_hits(lists: &ListSet, role: Role, kind: Option<&IdentifierKind>, value: &str, screening: &mut Screening) {
+    let index = role_index(role);
+    for hit in lists.snapshot().screen_identifier(kind, value) {
+        screening.identifier_hit[index] = true;
+        screening.best[index] = screening.best[index].max(EXACT_HIT_SCORE);
+        screening.hits.push(Hit {
+            role: role.as_str().to_string(),
+            kind: KIND_IDENTIFIER.to_string(),
+            entity_name: entity_name(lists, &hit.list, &hit.entity_id),
+            programs: programs(lists, &hit.list, &hit.entity_id),
+            list: hit.list,
+            entity_id: hit.entity_id,
+            matched_value: hit.listed_value,
+            query_value: value.to_string(),
+            score: EXACT_HIT_SCORE,
+            notes: vec![format!("identifier kind {:?}", hit.kind)],
+            ..Hit::default()
+        });
+    }
+}
+
+fn wallet_hits(lists: &ListSet, side: WalletSide, address: &str, asset: Option<&str>, screening: &mut Screening) {
+    let result = lists.snapshot().screen_wallet(address, asset);
+    let role = match side {
+        WalletSide::Source => "source_wallet",
+        WalletSide::Destination => "destination_wallet",
+    };
+    if let screener_lists::Validity::Invalid(reason) = &result.validity {
+        screening.notes.push(format!("{role} {reason}"));
+    }
+    let side_index = match side {
+        WalletSide::Source => 0,
+        WalletSide::Destination => 1,
+    };
+    for hit in result.hits {
+        screening.wallet_score[side_index] = EXACT_HIT_SCORE;
+        screening.hits.push(Hit {
+            role: role.to_string(),
+            kind: KIND_WALLET.to_string(),
+            entity_name: entity_name(lists, &hit.list, &hit.entity_id),
+            programs: programs(lists, &hit.list, &hit.entity_id),
+            list: hit.list,
+            entity_id: hit.entity_id,
+            matched_value: format!("{} {}", hit.listed_asset, hit.listed_address),
+            query_value: address.to_string(),
+            score: EXACT_HIT_SCORE,
+            notes: hit.note.into_iter().collect(),
+            ..Hit::default()
+        });
+    }
+}
+
+/// Score of a listed name found in free text: below an exact address, since
+/// a name in a memo can be a mention rather than a party.
+const TEXT_NAME_SCORE: f64 = 0.9;
+
+fn text_hits(lists: &ListSet, line: &str, screening: &mut Screening) {
+    for hit in lists.snapshot().scan_text(line) {
+        let score = match hit.kind {
+            TextHitKind::Wallet => EXACT_HIT_SCORE,
+            TextHitKind::Name => TEXT_NAME_SCORE,
+        };
+        screening.text_score = screening.text_score.max(score);
+        screening.hits.push(Hit {
+            role: "remittance_information".to_string(),
+            kind: KIND_TEXT.to_string(),
+            entity_name: entity_name(lists, &hit.list, &hit.entity_id),
+            programs: programs(lists, &hit.list, &hit.entity_id),
+            list: hit.list,
+            entity_id: hit.entity_id,
+            matched_value: hit.listed,
+            query_value: hit.found,
+            score,
+            ..Hit::default()
+        });
+    }
+}
+
+fn entity_name(lists: &ListSet, list: &str, id: &str) -> String {
+    lists
+        .snapshot()
+        .entity(list, id)
+        .and_then(|e| e.primary_name())
+        .map(|n| n.full.clone())
+        .unwrap_or_default()
+}
+
+fn programs(lists: &ListSet, list: &str, id: &str) -> Vec<String> {
+    lists
+        .snapshot()
+        .entity(list, id)
+        .map(|e| e.programs.clone())
+        .unwrap_or_default()
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_ascii_uppercase())
+}
+
+/// The digest of an entity's content, which a clearance is tied to.
+pub fn entity_digest(entity: &screener_lists::Entity) -> Vec<u8> {
+    let encoded = serde_json::to_vec(entity).unwrap_or_default();
+    Sha256::digest(&encoded).to_vec()
+}
+
+/// The form of a party name a clearance is keyed by: case, accents,
+/// punctuation and spacing folded, so that the same party written slightly
+/// differently stays cleared.
+pub fn clearance_name(name: &str) -> String {
+    let tokens = screener_lists::normalize::normalize(name);
+    if tokens.is_empty() {
+        return name.trim().to_lowercase();
+    }
+    tokens.latin.join(" ")
+}
+
+/// Marks name hits that an analyst cleared for this party, as long as the
+/// list entry is unchanged, and moves their score out of the role's best.
+fn apply_clearances(engine: &Engine, lists: &ListSet, tx: &Transaction, screening: &mut Screening) -> Result<(), ServerError> {
+    if screening.hits.is_empty() {
+        return Ok(());
+    }
+    let mut best = [0.0f64; 6];
+    for hit in screening.hits.iter_mut() {
+        let Some(role) = Role::parse(&hit.role) else { continue };
+        let index = role_index(role);
+        if hit.kind != KIND_NAME {
+            best[index] = best[index].max(hit.score);
+            continue;
+        }
+        let party = party_name(tx, role);
+        let Some(entity) = lists.snapshot().entity(&hit.list, &hit.entity_id) else {
+            best[index] = best[index].max(hit.score);
+            continue;
+        };
+        let key = ClearanceKey {
+            party_name: &clearance_name(party),
+            list: &hit.list,
+            entity_id: &hit.entity_id,
+        };
+        let status = engine.state().clearance(key, &entity_digest(entity)).map_err(state_error)?;
+        match status {
+            ClearanceStatus::Applies(clearance) => {
+                hit.cleared = true;
+                hit.notes.push(format!("cleared by {} on {}: {}", clearance.analyst, clearance.cleared_at_ms, clearance.note));
+                screening.cleared[index] = screening.cleared[index].max(hit.score);
+            }
+            ClearanceStatus::Voided(clearance) => {
+                hit.notes.push(format!(
+                    "a clearance by {} no longer applies because the list entry changed",
+                    clearance.analyst
+                ));
+                best[index] = best[index].max(hit.score);
+            }
+            ClearanceStatus::None => best[index] = best[index].max(hit.score),
+        }
+    }
+    screening.best = best;
+    Ok(())
+}
+
+fn party_name(tx: &Transaction, role: Role) -> &str {
+    let party = match role {
+        Role::Debtor => tx.debtor.as_ref().map(|p| p.name.as_str()),
+        Role::Creditor => tx.creditor.as_ref().map(|p| p.name.as_str()),
+        Role::UltimateDebtor => tx.ultimate_debtor.as_ref().map(|p| p.name.as_str()),
+        Role::UltimateCreditor => tx.ultimate_creditor.as_ref().map(|p| p.name.as_str()),
+        Role::DebtorAgent => tx.debtor_agent.as_ref().map(|a| a.name.as_str()),
+        Role::CreditorAgent => tx.creditor_agent.as_ref().map(|a| a.name.as_str()),
+    };
+    party.unwrap_or("")
+}
+
+/// Sets every transaction feature the rule graph reads.
+fn fill_facts(tx: &Transaction, screening: &Screening, facts: &mut Facts) {
+    for (index, role) in ROLES.into_iter().enumerate() {
+        facts.set_sanctions_score(role, screening.best[index]);
+        if screening.cleared[index] > 0.0 {
+            facts.set_cleared_hit(role, screening.cleared[index]);
+        }
+        facts.set_identifier_hit(role, screening.identifier_hit[index]);
+    }
+    facts.set_wallet_score(WalletSide::Source, screening.wallet_score[0]);
+    facts.set_wallet_score(WalletSide::Destination, screening.wallet_score[1]);
+    facts.set_free_text_score(screening.text_score);
+    if let Some(amount) = &tx.instructed_amount {
+        if let Ok(value) = crate::validate::parse_amount(&amount.value) {
+            facts.set_amount(value, &amount.currency.to_ascii_uppercase());
+        }
+    }
+    let parties = [
+        (Role::Debtor, &tx.debtor),
+        (Role::Creditor, &tx.creditor),
+        (Role::UltimateDebtor, &tx.ultimate_debtor),
+        (Role::UltimateCreditor, &tx.ultimate_creditor),
+    ];
+    for (role, party) in parties {
+        let Some(party) = party else { continue };
+        if let Some(country) = party.postal_address.as_ref().and_then(|a| non_empty(&a.country)) {
+            facts.set_country(role, &country);
+        }
+        if let Some(nationality) = non_empty(&party.nationality) {
+            facts.set_nationality(role, &nationality);
+        }
+    }
+    for (role, agent) in [(Role::DebtorAgent, &tx.debtor_agent), (Role::CreditorAgent, &tx.creditor_agent)] {
+        let Some(agent) = agent else { continue };
+        if !agent.bic.is_empty() {
+            // The BIC was validated, so its country letters are present.
+            let _ = facts.set_agent_bic(role, &agent.bic.to_ascii_uppercase());
+        }
+        if let Some(country) = non_empty(&agent.country) {
+            facts.set_country(role, &country);
+        }
+    }
+    if !tx.channel.is_empty() {
+        facts.set_channel(&tx.channel.to_ascii_lowercase());
+    }
+    if !tx.purpose_code.is_empty() {
+        facts.set_purpose(&tx.purpose_code.to_ascii_uppercase());
+    }
+    if let Some(crypto) = &tx.crypto {
+        if !crypto.asset.is_empty() {
+            facts.set_crypto_asset(&crypto.asset.to_ascii_uppercase());
+        }
+    }
+}
+
+/// The account of a party: its IBAN, else its other account id.
+fn account(party: &Option<Party>) -> Option<&str> {
+    let party = party.as_ref()?;
+    [party.iban.trim(), party.account_id.trim()]
+        .into_iter()
+        .find(|a| !a.is_empty())
+}
+
+fn party_key(party: &Option<Party>) -> Option<String> {
+    let party = party.as_ref()?;
+    let name = clearance_name(&party.name);
+    (!name.is_empty()).then_some(name)
+}
+
+/// Series key bytes for an aggregate key or counted field.
+fn key_bytes(tx: &Transaction, key: AggregateKey) -> Option<Vec<u8>> {
+    let wallet = |pick: fn(&screener_proto::v1::CryptoTransfer) -> &str| {
+        tx.crypto
+            .as_ref()
+            .map(pick)
+            .filter(|w| !w.trim().is_empty())
+            .map(|w| screener_lists::wallet::canonicalize(w.trim()).0.into_bytes())
+    };
+    match key {
+        AggregateKey::DebtorAccount => account(&tx.debtor).map(|a| a.as_bytes().to_vec()),
+        AggregateKey::CreditorAccount => account(&tx.creditor).map(|a| a.as_bytes().to_vec()),
+        AggregateKey::SourceWallet => wallet(|c| &c.source_wallet),
+        AggregateKey::DestinationWallet => wallet(|c| &c.destination_wallet),
+        AggregateKey::DebtorParty => party_key(&tx.debtor).map(String::into_bytes),
+        AggregateKey::CreditorParty => party_key(&tx.creditor).map(String::into_bytes),
+        AggregateKey::DebtorCreditorPair => {
+            let debtor = account(&tx.debtor)?;
+            let creditor = account(&tx.creditor)?;
+            Some(pair_key(debtor.as_bytes(), creditor.as_bytes()))
+        }
+    }
+}
+
+fn field_bytes(tx: &Transaction, field: AggregateField) -> Option<Vec<u8>> {
+    let key = match field {
+        AggregateField::Amount => return None,
+        AggregateField::DebtorAccount => AggregateKey::DebtorAccount,
+        AggregateField::CreditorAccount => AggregateKey::CreditorAccount,
+        AggregateField::SourceWallet => AggregateKey::SourceWallet,
+        AggregateField::DestinationWallet => AggregateKey::DestinationWallet,
+        AggregateField::DebtorParty => AggregateKey::DebtorParty,
+        AggregateField::CreditorParty => AggregateKey::CreditorParty,
+    };
+    key_bytes(tx, key)
+}
+
+/// Amounts are kept in hundredths of the reference currency.
+const AMOUNT_SCALE: f64 = 100.0;
+
+/// Adds the transaction to every aggregate it counts towards and passes
+/// each aggregate's value, this transaction included, to the facts. An
+/// aggregate whose key the transaction lacks (no debtor account, say) is
+/// left missing, and rules on it read false.
+fn apply_aggregates(
+    rules: &RuleSet,
+    tx: &Transaction,
+    facts: &mut Facts,
+    reservation: &mut Reservation,
+    now_ms: i64,
+) -> Result<std::collections::HashMap<String, f64>, ServerError> {
+    let graph = rules.graph();
+    let amount_minor = facts.amount().map(|a| (a * AMOUNT_SCALE).round().clamp(0.0, u64::MAX as f64) as u64);
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut values: Vec<Vec<u8>> = Vec::new();
+    let mut planned: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    for (index, aggregate) in graph.aggregates().iter().enumerate() {
+        let Some(key) = key_bytes(tx, aggregate.key) else { continue };
+        if !graph.aggregate_applies(index, facts) {
+            continue;
+        }
+        let value_slot = match aggregate.function {
+            AggregateFunction::DistinctCount => {
+                let Some(value) = aggregate.field.and_then(|f| field_bytes(tx, f)) else { continue };
+                values.push(value);
+                Some(values.len() - 1)
+            }
+            AggregateFunction::Sum | AggregateFunction::Max if amount_minor.is_none() => continue,
+            _ => None,
+        };
+        keys.push(key);
+        planned.push((index, keys.len() - 1, value_slot));
+    }
+    let pair = key_bytes(tx, AggregateKey::DebtorCreditorPair);
+
+    let mut updates = Vec::with_capacity(planned.len() + 1);
+    for &(index, key_slot, value_slot) in &planned {
+        let Some(spec) = rules.spec(index) else { continue };
+        let contribution = match (graph.aggregates()[index].function, value_slot) {
+            (AggregateFunction::Count, _) => Contribution::Event,
+            (AggregateFunction::DistinctCount, Some(slot)) => Contribution::Value(&values[slot]),
+            (_, _) => Contribution::Amount(amount_minor.unwrap_or(0)),
+        };
+        updates.push(AggregateUpdate { spec, key: &keys[key_slot], contribution });
+    }
+    if let Some(pair) = &pair {
+        updates.push(AggregateUpdate { spec: rules.pair_seen(), key: pair, contribution: Contribution::Event });
+    }
+    let results = reservation.apply(&updates, now_ms).map_err(state_error)?;
+
+    let mut seen = std::collections::HashMap::with_capacity(planned.len());
+    for (position, &(index, _, _)) in planned.iter().enumerate() {
+        let Some(result) = results.get(position) else { continue };
+        let aggregate = &graph.aggregates()[index];
+        let value = match aggregate.function {
+            AggregateFunction::Sum | AggregateFunction::Max => result.value as f64 / AMOUNT_SCALE,
+            _ => result.value as f64,
+        };
+        seen.insert(aggregate.id.clone(), value);
+        facts
+            .set_aggregate(index, value)
+            .map_err(|e| ServerError::State(format!("aggregate {index}: {e}")))?;
+    }
+    if pair.is_some() {
+        if let Some(result) = results.last() {
+            facts.set_new_counterparty(result.value <= 1);
+        }
+    }
+    Ok(seen)
+}
+
+fn proto_decision(decision: Decision) -> ProtoDecision {
+    match decision {
+        Decision::Allow => ProtoDecision::Allow,
+        Decision::Review => ProtoDecision::Review,
+        Decision::Block => ProtoDecision::Block,
+    }
+}
+
+fn build_verdict(tx: &Transaction, screening: &Screening, evaluation: &Evaluation, lists: &ListSet, rules: &RuleSet, now_ms: i64) -> Verdict {
+    let mut reasons: Vec<String> = evaluation.reasons().map(str::to_string).collect();
+    reasons.extend(screening.notes.iter().cloned());
+    Verdict {
+        end_to_end_id: tx.end_to_end_id.clone(),
+        decision: proto_decision(evaluation.decision()) as i32,
+        score: evaluation.score(),
+        hits: screening.hits.clone(),
+        rules: evaluation
+            .rules()
+            .map(|r| ProtoRuleResult {
+                rule_id: r.id.to_string(),
+                fired: r.fired,
+                weight: r.weight,
+                reason: if r.fired { r.reason.to_string() } else { String::new() },
+            })
+            .collect(),
+        typologies: evaluation
+            .typologies()
+            .map(|t| ProtoTypology {
+                typology_id: t.id.to_string(),
+                score: t.score,
+                decision: proto_decision(t.decision) as i32,
+            })
+            .collect(),
+        list_version: lists.version().to_string(),
+        rule_version: rules.version().to_string(),
+        timings: None,
+        replayed: false,
+        error: None,
+        screened_at_unix_ms: now_ms,
+        reasons,
+        aggregates: Default::default(),
+    }
+}
+
+async fn commit(reservation: Reservation, verdict: &Verdict, evaluation: &Evaluation, now_ms: i64) -> Result<(), ServerError> {
+    let entry = AuditEntry {
+        screened_at_ms: now_ms,
+        decision: match evaluation.decision() {
+            Decision::Allow => StateDecision::Allow,
+            Decision::Review => StateDecision::Review,
+            Decision::Block => StateDecision::Block,
+        },
+        list_version: verdict.list_version.clone(),
+        rule_version: verdict.rule_version.clone(),
+        verdict: verdict.encode_to_vec(),
+    };
+    let handle = reservation.commit(entry).map_err(state_error)?;
+    handle.await.map_err(state_error)
+}
+
+fn record_metrics(verdict: &Verdict, evaluation: &Evaluation, timings: &StageTimings) {
+    metrics::record_decision(evaluation.decision().as_str());
+    for hit in &verdict.hits {
+        let kind = match hit.kind.as_str() {
+            KIND_NAME => KIND_NAME,
+            KIND_WALLET => KIND_WALLET,
+            KIND_IDENTIFIER => KIND_IDENTIFIER,
+            _ => KIND_TEXT,
+        };
+        metrics::record_hit(&hit.list, kind);
+    }
+    for rule in evaluation.fired_rules() {
+        metrics::record_rule_fired(rule.id);
+    }
+    let stages = [
+        ("normalize", timings.normalize_us),
+        ("match", timings.match_us),
+        ("rules", timings.rules_us),
+        ("state", timings.state_us),
+        ("total", timings.total_us),
+    ];
+    for (stage, us) in stages {
+        metrics::record_stage(stage, Duration::from_micros(us));
+    }
+}
+
+/// Name search for onboarding checks.
+pub fn screen_party(engine: &Engine, request: ScreenPartyRequest) -> Result<ScreenPartyResponse, ServerError> {
+    let limits = &engine.config().limits;
+    if request.name.trim().is_empty() {
+        return Err(ServerError::invalid("name", "is required"));
+    }
+    if request.name.chars().count() > limits.max_field_chars {
+        return Err(ServerError::invalid("name", format!("is longer than {} characters", limits.max_field_chars)));
+    }
+    if !(0.0..=1.0).contains(&request.min_score) {
+        return Err(ServerError::invalid("min_score", "must be between 0 and 1"));
+    }
+    if request.top_k > 100 {
+        return Err(ServerError::invalid("top_k", "must be at most 100"));
+    }
+    let birth_date = if request.birth_date.is_empty() {
+        None
+    } else {
+        Some(PartialDate::parse_iso(&request.birth_date).ok_or_else(|| {
+            ServerError::invalid("birth_date", "is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+        })?)
+    };
+    let lists = engine.lists();
+    let query = NameQuery {
+        name: request.name.clone(),
+        kind: match PartyKind::try_from(request.kind) {
+            Ok(PartyKind::Person) => Some(EntityKind::Person),
+            Ok(PartyKind::Organization) => Some(EntityKind::Organization),
+            _ => None,
+        },
+        birth_date,
+        country: non_empty(&request.country),
+        lists: request.lists.clone(),
+        threshold: Some(if request.min_score > 0.0 { request.min_score } else { engine.config().lists.name_threshold }),
+        top_k: Some(if request.top_k == 0 { 10 } else { request.top_k as usize }),
+        ..NameQuery::default()
+    };
+    let mut screening = Screening::default();
+    let note = match lists.snapshot().screen_name(&query) {
+        NameResult::NormalizesToNothing => "the name normalizes to nothing (only punctuation or symbols), so it matches nothing".to_string(),
+        NameResult::Hits(_) => String::new(),
+    };
+    if note.is_empty() {
+        name_hits(&lists, Role::Debtor, &request.name, &query, &mut screening);
+    }
+    for hit in &mut screening.hits {
+        hit.role = "party".to_string();
+    }
+    Ok(ScreenPartyResponse {
+        hits: screening.hits,
+        list_version: lists.version().to_string(),
+        note,
+    })
+}
+
+/// Wallet look-up for onboarding checks.
+pub fn screen_wallet(engine: &Engine, request: ScreenWalletRequest) -> Result<ScreenWalletResponse, ServerError> {
+    let address = request.address.trim();
+    if address.is_empty() {
+        return Err(ServerError::invalid("address", "is required"));
+    }
+    if address.len() > 256 {
+        return Err(ServerError::invalid("address", "is longer than 256 characters"));
+    }
+    let lists = engine.lists();
+    let result = lists.snapshot().screen_wallet(address, non_empty(&request.asset).as_deref());
+    let mut screening = Screening::default();
+    wallet_hits(&lists, WalletSide::Destination, address, non_empty(&request.asset).as_deref(), &mut screening);
+    for hit in &mut screening.hits {
+        hit.role = "wallet".to_string();
+    }
+    if let screener_lists::Validity::Invalid(reason) = &result.validity {
+        for hit in &mut screening.hits {
+            hit.notes.push(format!("address is invalid: {reason}"));
+        }
+    }
+    Ok(ScreenWalletResponse {
+        hits: screening.hits,
+        list_version: lists.version().to_string(),
+        chain_family: result.family.as_str().to_string(),
+        canonical_address: result.canonical,
+    })
+}
+
+/// The stored verdict of a transaction.
+pub fn stored_verdict(engine: &Engine, id: &str) -> Result<Option<Verdict>, ServerError> {
+    let Some(record) = engine.state().audit(id).map_err(state_error)? else {
+        return Ok(None);
+    };
+    let verdict = Verdict::decode(record.entry.verdict.as_slice())
+        .map_err(|e| ServerError::State(format!("stored verdict of {id:?} cannot be decoded: {e}")))?;
+    Ok(Some(verdict))
+}
+
+/// Stored verdicts screened between two times, oldest first.
+pub fn verdicts_between(engine: &Engine, from_ms: i64, to_ms: i64, limit: usize) -> Result<Vec<Verdict>, ServerError> {
+    let to_ms = to_ms.min(crate::state::MAX_TIME_MS);
+    let from_ms = from_ms.max(0);
+    let records = engine.state().audit_range(from_ms, to_ms, limit).map_err(state_error)?;
+    records
+        .iter()
+        .map(|record| {
+            Verdict::decode(record.entry.verdict.as_slice()).map_err(|e| {
+                ServerError::State(format!("stored verdict of {:?} cannot be decoded: {e}", record.txn_id))
+            })
+        })
+        .collect()
+}
+
+/// Records an analyst's clearance of a party name against a list entry.
+/// The clearance is tied to the entry's current content: when the list
+/// changes the entry, the clearance stops applying.
+pub async fn clear_hit(engine: &Engine, request: ClearHitRequest) -> Result<(), ServerError> {
+    for (field, value) in [
+        ("party_name", &request.party_name),
+        ("list", &request.list),
+        ("entity_id", &request.entity_id),
+        ("analyst", &request.analyst),
+    ] {
+        if value.trim().is_empty() {
+            return Err(ServerError::invalid(field, "is required"));
+        }
+    }
+    let lists = engine.lists();
+    let entity = lists.snapshot().entity(&request.list, &request.entity_id).ok_or_else(|| ServerError::NotFound {
+        what: format!("entity {:?} on list {:?}", request.entity_id, request.list),
+    })?;
+    let name = clearance_name(&request.party_name);
+    let key = ClearanceKey {
+        party_name: &name,
+        list: &request.list,
+        entity_id: &request.entity_id,
+    };
+    let clearance = Clearance {
+        entity_digest: entity_digest(entity),
+        cleared_at_ms: unix_ms_now(),
+        analyst: request.analyst.clone(),
+        note: request.reason.clone(),
+    };
+    let handle = engine.state().put_clearance(key, &clearance).map_err(state_error)?;
+    handle.await.map_err(state_error)?;
+    tracing::info!(list = %request.list, entity = %request.entity_id, analyst = %request.analyst, "hit cleared");
+    Ok(())
+}
