@@ -4,11 +4,13 @@
 //!
 //! This crate knows nothing of tokio, gRPC or RocksDB; the engine wraps it.
 
+pub mod countries;
 pub mod error;
 pub mod formats;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod script;
 pub mod source;
 
 pub use error::ListError;
