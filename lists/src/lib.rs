@@ -14,6 +14,7 @@
 //! This crate knows nothing of tokio, gRPC or RocksDB; the engine wraps it.
 
 pub mod accuracy;
+pub mod countries;
 pub mod error;
 pub mod formats;
 pub mod identifier;
@@ -25,6 +26,7 @@ pub mod normalize;
 pub mod qualify;
 pub mod report;
 pub mod score;
+pub mod script;
 pub mod snapshot;
 pub mod source;
 pub mod text_scan;
