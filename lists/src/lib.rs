@@ -2,19 +2,48 @@
 //! [`Entity`] model, and matching names, wallets and identifiers against
 //! them.
 //!
+//! Loading: [`load`] reads a list file into entities and a report.
+//! Matching: [`Snapshot::build`] indexes a set of loaded lists once;
+//! [`normalize`] folds names into tokens, [`index`] holds the name index,
+//! [`score`] and [`qualify`] score a listed name against a query,
+//! [`matcher`] screens names ([`Snapshot::screen_name`]), [`wallet`] and
+//! [`identifier`] match addresses and document numbers exactly after
+//! canonicalization, and [`text_scan`] finds listed names and addresses in
+//! free text. [`accuracy`] measures name screening on the evaluation set.
+//!
 //! This crate knows nothing of tokio, gRPC or RocksDB; the engine wraps it.
 
+pub mod accuracy;
+pub mod countries;
 pub mod error;
 pub mod formats;
+pub mod identifier;
+pub mod index;
 pub mod load;
+pub mod matcher;
 pub mod model;
+pub mod normalize;
+pub mod qualify;
 pub mod report;
+pub mod score;
+pub mod script;
+pub mod snapshot;
 pub mod source;
+pub mod text_scan;
+pub mod wallet;
 
 pub use error::ListError;
+pub use identifier::IdentifierHit;
 pub use load::{load, Format, LoadOptions};
+pub use matcher::{
+    Explanation, Hit, NameQuery, NameResult, TokenMatch, DEFAULT_THRESHOLD, DEFAULT_TOP_K,
+};
 pub use model::{
     Address, BirthDate, Entity, EntityKind, Gender, Identifier, IdentifierKind, Name, NameParts,
     NameType, PartialDate, WalletAddress,
 };
+pub use qualify::{Adjustment, Effect};
 pub use report::{LoadCounts, LoadReport, LoadWarning, LoadedList};
+pub use snapshot::{IndexStats, ListInfo, Snapshot};
+pub use text_scan::{TextHit, TextHitKind};
+pub use wallet::{ChainFamily, Validity, WalletHit, WalletResult};

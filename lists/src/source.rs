@@ -66,6 +66,17 @@ impl InputFile {
         })
     }
 
+    /// Builds an input from bytes already in memory, named `name` in
+    /// warnings and errors. The bytes are taken as already decompressed.
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> InputFile {
+        InputFile {
+            path: PathBuf::from(name),
+            name: name.to_string(),
+            raw_sha256: Sha256::digest(&bytes).into(),
+            bytes,
+        }
+    }
+
     /// The file name without compression extensions, lower-cased, for
     /// format detection ("sdn_advanced.xml.bz2" gives "sdn_advanced.xml").
     pub fn logical_name(&self) -> String {

@@ -7,16 +7,14 @@ use crate::load::Format;
 use crate::model::Entity;
 use crate::source::{InputFile, LoadContext};
 
+pub(crate) mod common;
+mod detect;
 pub mod ofac_csv;
+mod ofac_record;
+pub mod un_xml;
+pub(crate) mod xml;
 
-/// Detects the format from the file's content, and its name where the
-/// content alone is ambiguous.
-pub fn detect(file: &InputFile) -> Result<Format, ListError> {
-    Err(ListError::UnknownFormat {
-        path: file.path.clone(),
-        reason: "format detection is not built yet".into(),
-    })
-}
+pub use detect::detect;
 
 /// The list id for a format when the config names none; the OFAC CSV set
 /// of the non-SDN list (cons_prim.csv) gets its own id.
@@ -34,9 +32,11 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
-    let _ = (files, list_id, context);
-    Err(ListError::UnknownFormat {
-        path: files[0].path.clone(),
-        reason: format!("the {format} parser is not built yet"),
-    })
+    match format {
+        Format::UnXml => un_xml::parse(files, list_id, context),
+        _ => Err(ListError::UnknownFormat {
+            path: files.first().map(|f| f.path.clone()).unwrap_or_default(),
+            reason: format!("the {format} parser is not built yet"),
+        }),
+    }
 }

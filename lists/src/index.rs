@@ -1,0 +1,583 @@
+//! The name index: every list name normalized into tokens, a vocabulary of
+//! those tokens with their rarity, postings from tokens to names, and two
+//! fuzzy routes into the vocabulary, so a query token finds the listed
+//! tokens it may be a misspelling of without scanning every name:
+//!
+//! - a symmetric-delete table: every vocabulary token is stored under the
+//!   hashes of the strings made by deleting up to one character (tokens of
+//!   3 or 4 characters) or two characters (longer tokens); a query token
+//!   looks up its own deletions, and shared keys give the candidates,
+//!   which are then checked with the real edit distance;
+//! - Double Metaphone keys, for spellings that sound alike but differ in
+//!   more characters ("Qaddafi", "Kadhafi").
+//!
+//! Adjacent tokens of each name are also stored joined ("gazprom bank" as
+//! "gazprombank"), so a query that writes a name as one word reaches it.
+
+use rphonetic::{DoubleMetaphone, Encoder};
+use rustc_hash::FxHashMap;
+
+use crate::model::{Entity, NameType};
+use crate::normalize::{normalize, Token, TokenClass};
+
+pub(crate) type TokenId = u32;
+
+/// Marks a position with no joined token (the last token of a name).
+pub(crate) const NO_TOKEN: TokenId = u32::MAX;
+
+/// One token of the vocabulary.
+#[derive(Debug, Clone)]
+pub(crate) struct VocabEntry {
+    pub text: Box<str>,
+    pub class: TokenClass,
+    /// How many indexed names contain the token.
+    pub df: u32,
+    /// Rarity times length factor times class factor; see [`token_weight`].
+    pub weight: f32,
+    /// The entry only exists as two adjacent name tokens joined.
+    pub joined_only: bool,
+}
+
+/// One indexed form of one name of an entity.
+#[derive(Debug, Clone)]
+pub(crate) struct NameRecord {
+    /// Index of the entity in the snapshot.
+    pub entity: u32,
+    /// Index of the name in the entity's `names`.
+    pub name: u16,
+    pub name_type: NameType,
+    /// The record holds the name's original-script tokens rather than its
+    /// transliteration.
+    pub script: bool,
+    /// Range of the record's tokens in `NameIndex::name_tokens`.
+    pub start: u32,
+    pub len: u16,
+    /// Sum of the weights of the record's tokens.
+    pub total_weight: f32,
+}
+
+/// Tokens of the query matched against the vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct VocabMatch {
+    pub token: TokenId,
+    pub similarity: f32,
+}
+
+/// The index over all names of a snapshot.
+#[derive(Debug, Default)]
+pub struct NameIndex {
+    lookup: FxHashMap<Box<str>, TokenId>,
+    pub(crate) vocab: Vec<VocabEntry>,
+    pub(crate) records: Vec<NameRecord>,
+    /// Tokens of every record, back to back.
+    pub(crate) name_tokens: Vec<TokenId>,
+    /// Parallel to `name_tokens`: the token at a position joined with the
+    /// next one, or `NO_TOKEN`.
+    pub(crate) joined_tokens: Vec<TokenId>,
+    postings_start: Vec<u32>,
+    postings: Vec<u32>,
+    deletes: HashTable,
+    phonetic: HashTable,
+    /// Weight of a query token found nowhere in the vocabulary.
+    pub(crate) unseen_idf: f32,
+}
+
+/// Sorted (hash, token) pairs with a directory on the top bits of the
+/// hash, for lookups without a general-purpose hash map.
+#[derive(Debug, Default)]
+struct HashTable {
+    keys: Vec<u32>,
+    tokens: Vec<TokenId>,
+    directory: Vec<u32>,
+    shift: u32,
+}
+
+impl HashTable {
+    fn build(mut pairs: Vec<(u32, TokenId)>) -> HashTable {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let bits = (usize::BITS - pairs.len().leading_zeros()).clamp(4, 24);
+        let shift = 32 - bits;
+        let mut directory = vec![0u32; (1usize << bits) + 1];
+        for (key, _) in &pairs {
+            directory[(key >> shift) as usize + 1] += 1;
+        }
+        for i in 1..directory.len() {
+            directory[i] += directory[i - 1];
+        }
+        HashTable {
+            keys: pairs.iter().map(|p| p.0).collect(),
+            tokens: pairs.iter().map(|p| p.1).collect(),
+            directory,
+            shift,
+        }
+    }
+
+    fn get(&self, key: u32) -> &[TokenId] {
+        if self.directory.is_empty() {
+            return &[];
+        }
+        let bucket = (key >> self.shift) as usize;
+        let (from, to) = (
+            self.directory[bucket] as usize,
+            self.directory[bucket + 1] as usize,
+        );
+        let keys = &self.keys[from..to];
+        let first = keys.partition_point(|&k| k < key);
+        let last = keys.partition_point(|&k| k <= key);
+        &self.tokens[from + first..from + last]
+    }
+
+    fn bytes(&self) -> usize {
+        (self.keys.capacity() + self.tokens.capacity() + self.directory.capacity()) * 4
+    }
+}
+
+/// Weight of a token: its inverse document frequency, lowered for short
+/// tokens (which collide by chance) and for legal forms, honorifics and
+/// particles (which say little about who a party is).
+pub(crate) fn token_weight(idf: f32, text: &str, class: TokenClass) -> f32 {
+    let length = match text.chars().count() {
+        1 => 0.3,
+        2 => 0.6,
+        3 => 0.85,
+        _ => 1.0,
+    };
+    let role = match class {
+        TokenClass::Word | TokenClass::Number => 1.0,
+        TokenClass::Particle => 0.2,
+        TokenClass::LegalForm | TokenClass::Honorific => 0.15,
+    };
+    idf * length * role
+}
+
+fn idf(records: usize, df: u32) -> f32 {
+    (1.0 + records as f32 / df.max(1) as f32).ln()
+}
+
+impl NameIndex {
+    /// Indexes every name of the entities; `entities[i]` becomes entity
+    /// number `i` in the records.
+    pub fn build(entities: &[Entity]) -> NameIndex {
+        let mut index = NameIndex::default();
+        for (e, entity) in entities.iter().enumerate() {
+            for (n, name) in entity.names.iter().enumerate().take(u16::MAX as usize) {
+                let normalized = normalize(&name.full);
+                for (script, tokens) in [(false, &normalized.latin), (true, &normalized.script)] {
+                    if !tokens.is_empty() {
+                        index.add_record(e as u32, n as u16, name.name_type, script, tokens);
+                    }
+                }
+            }
+        }
+        index.compute_weights();
+        index.add_joined_tokens();
+        index.build_postings();
+        index.deletes = HashTable::build(index.deletion_pairs());
+        index.phonetic = HashTable::build(index.phonetic_pairs());
+        index
+    }
+
+    fn add_record(
+        &mut self,
+        entity: u32,
+        name: u16,
+        name_type: NameType,
+        script: bool,
+        tokens: &[Token],
+    ) {
+        let start = self.name_tokens.len() as u32;
+        for token in tokens {
+            let id = self.intern(&token.text, token.class, false);
+            self.name_tokens.push(id);
+        }
+        self.records.push(NameRecord {
+            entity,
+            name,
+            name_type,
+            script,
+            start,
+            len: tokens.len() as u16,
+            total_weight: 0.0,
+        });
+    }
+
+    fn intern(&mut self, text: &str, class: TokenClass, joined: bool) -> TokenId {
+        if let Some(&id) = self.lookup.get(text) {
+            let entry = &mut self.vocab[id as usize];
+            if !joined && entry.joined_only {
+                entry.joined_only = false;
+                entry.class = class;
+            }
+            return id;
+        }
+        let id = self.vocab.len() as TokenId;
+        self.vocab.push(VocabEntry {
+            text: text.into(),
+            class,
+            df: 0,
+            weight: 0.0,
+            joined_only: joined,
+        });
+        self.lookup.insert(text.into(), id);
+        id
+    }
+
+    pub(crate) fn record_tokens(&self, record: &NameRecord) -> &[TokenId] {
+        &self.name_tokens[record.start as usize..record.start as usize + record.len as usize]
+    }
+
+    pub(crate) fn record_joined(&self, record: &NameRecord) -> &[TokenId] {
+        &self.joined_tokens[record.start as usize..record.start as usize + record.len as usize]
+    }
+
+    fn compute_weights(&mut self) {
+        let mut last_seen = vec![u32::MAX; self.vocab.len()];
+        for (r, record) in self.records.iter().enumerate() {
+            let range = record.start as usize..record.start as usize + record.len as usize;
+            for &token in &self.name_tokens[range] {
+                if last_seen[token as usize] != r as u32 {
+                    last_seen[token as usize] = r as u32;
+                    self.vocab[token as usize].df += 1;
+                }
+            }
+        }
+        let count = self.records.len();
+        self.unseen_idf = idf(count, 1) + std::f32::consts::LN_2;
+        for entry in &mut self.vocab {
+            entry.weight = token_weight(idf(count, entry.df), &entry.text, entry.class);
+        }
+        for r in 0..self.records.len() {
+            let total: f32 = self
+                .record_tokens(&self.records[r])
+                .iter()
+                .map(|&t| self.vocab[t as usize].weight)
+                .sum();
+            self.records[r].total_weight = total;
+        }
+    }
+
+    /// Stores each pair of adjacent substantive tokens joined. An entry
+    /// that exists only joined weighs what its two parts weigh together.
+    fn add_joined_tokens(&mut self) {
+        self.joined_tokens = vec![NO_TOKEN; self.name_tokens.len()];
+        let mut text = String::new();
+        for p in 0..self.name_tokens.len().saturating_sub(1) {
+            let (a, b) = (self.name_tokens[p], self.name_tokens[p + 1]);
+            if !self.same_record(p) {
+                continue;
+            }
+            let (ea, eb) = (&self.vocab[a as usize], &self.vocab[b as usize]);
+            if !ea.class.is_substantive() || !eb.class.is_substantive() {
+                continue;
+            }
+            let weight = ea.weight + eb.weight;
+            text.clear();
+            text.push_str(&ea.text);
+            text.push_str(&eb.text);
+            let id = self.intern(&text, TokenClass::Word, true);
+            let entry = &mut self.vocab[id as usize];
+            if entry.joined_only {
+                entry.weight = entry.weight.max(weight);
+            }
+            self.joined_tokens[p] = id;
+        }
+    }
+
+    fn same_record(&self, position: usize) -> bool {
+        let r = self
+            .records
+            .partition_point(|rec| (rec.start as usize) <= position)
+            - 1;
+        let record = &self.records[r];
+        position + 1 < record.start as usize + record.len as usize
+    }
+
+    fn build_postings(&mut self) {
+        let mut pairs: Vec<(TokenId, u32)> = Vec::with_capacity(self.name_tokens.len() * 2);
+        for (r, record) in self.records.iter().enumerate() {
+            let range = record.start as usize..record.start as usize + record.len as usize;
+            let tokens = self.name_tokens[range.clone()].iter();
+            let joined = self.joined_tokens[range].iter().filter(|&&t| t != NO_TOKEN);
+            pairs.extend(tokens.chain(joined).map(|&t| (t, r as u32)));
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        self.postings_start = vec![0; self.vocab.len() + 1];
+        for &(token, _) in &pairs {
+            self.postings_start[token as usize + 1] += 1;
+        }
+        for i in 1..self.postings_start.len() {
+            self.postings_start[i] += self.postings_start[i - 1];
+        }
+        self.postings = pairs.into_iter().map(|(_, r)| r).collect();
+    }
+
+    fn deletion_pairs(&self) -> Vec<(u32, TokenId)> {
+        let mut pairs = Vec::new();
+        for (id, entry) in self.vocab.iter().enumerate() {
+            if fuzzy_eligible(entry) {
+                for_each_deletion(entry.text.as_bytes(), |key| {
+                    pairs.push((key, id as TokenId))
+                });
+            }
+        }
+        pairs
+    }
+
+    fn phonetic_pairs(&self) -> Vec<(u32, TokenId)> {
+        let encoder = DoubleMetaphone::default();
+        let mut pairs = Vec::new();
+        for (id, entry) in self.vocab.iter().enumerate() {
+            if fuzzy_eligible(entry) && entry.text.len() >= PHONETIC_MIN_LEN {
+                let code = encoder.encode(&entry.text);
+                if !code.is_empty() {
+                    pairs.push((fnv1a(code.as_bytes()), id as TokenId));
+                }
+            }
+        }
+        pairs
+    }
+
+    /// Names containing a token (or a joined pair equal to it).
+    pub(crate) fn postings(&self, token: TokenId) -> &[u32] {
+        let (from, to) = (
+            self.postings_start[token as usize] as usize,
+            self.postings_start[token as usize + 1] as usize,
+        );
+        &self.postings[from..to]
+    }
+
+    pub(crate) fn token_id(&self, text: &str) -> Option<TokenId> {
+        self.lookup.get(text).copied()
+    }
+
+    /// Finds the vocabulary tokens that `text` may stand for: itself, and
+    /// for substantive words, the tokens within the allowed edit distance
+    /// (see [`similar_enough`]) or sounding alike. Appends to `out`
+    /// without duplicates.
+    pub(crate) fn match_token(
+        &self,
+        text: &str,
+        class: TokenClass,
+        encoder: &DoubleMetaphone,
+        out: &mut Vec<VocabMatch>,
+    ) {
+        if let Some(id) = self.token_id(text) {
+            out.push(VocabMatch {
+                token: id,
+                similarity: 1.0,
+            });
+        }
+        if class != TokenClass::Word || !text.is_ascii() || text.len() < MIN_FUZZY_LEN {
+            return;
+        }
+        for_each_deletion(text.as_bytes(), |key| {
+            for &id in self.deletes.get(key) {
+                self.try_fuzzy(text, id, false, out);
+            }
+        });
+        if text.len() >= PHONETIC_MIN_LEN {
+            let code = encoder.encode(text);
+            if !code.is_empty() {
+                for &id in self.phonetic.get(fnv1a(code.as_bytes())) {
+                    self.try_fuzzy(text, id, true, out);
+                }
+            }
+        }
+    }
+
+    fn try_fuzzy(&self, text: &str, id: TokenId, sounds_alike: bool, out: &mut Vec<VocabMatch>) {
+        if out.iter().any(|m| m.token == id) {
+            return;
+        }
+        let candidate = &self.vocab[id as usize].text;
+        if let Some(similarity) = similar_enough(text, candidate, sounds_alike) {
+            out.push(VocabMatch {
+                token: id,
+                similarity,
+            });
+        }
+    }
+
+    /// Heap bytes held by the index, an estimate from the capacities of
+    /// its vectors and maps.
+    pub fn heap_bytes(&self) -> usize {
+        let vocab_text: usize = self.vocab.iter().map(|e| e.text.len() * 2).sum();
+        let map = self.lookup.capacity() * (std::mem::size_of::<Box<str>>() + 4 + 1);
+        vocab_text
+            + map
+            + self.vocab.capacity() * std::mem::size_of::<VocabEntry>()
+            + self.records.capacity() * std::mem::size_of::<NameRecord>()
+            + (self.name_tokens.capacity() + self.joined_tokens.capacity()) * 4
+            + (self.postings_start.capacity() + self.postings.capacity()) * 4
+            + self.deletes.bytes()
+            + self.phonetic.bytes()
+    }
+
+    /// Number of indexed name forms (each name's Latin form, plus its
+    /// original-script form where it has one).
+    pub fn record_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Inverse document frequency of a token found in one name only.
+    pub(crate) fn single_use_idf(&self) -> f32 {
+        idf(self.records.len(), 1)
+    }
+
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocab.len()
+    }
+}
+
+/// Shortest token with fuzzy lookups; shorter tokens match only exactly.
+const MIN_FUZZY_LEN: usize = 3;
+
+/// Shortest token given a phonetic key.
+const PHONETIC_MIN_LEN: usize = 5;
+
+fn fuzzy_eligible(entry: &VocabEntry) -> bool {
+    !entry.joined_only
+        && entry.class == TokenClass::Word
+        && entry.text.is_ascii()
+        && entry.text.len() >= MIN_FUZZY_LEN
+}
+
+/// How many deletions the symmetric-delete table stores for a token of
+/// `len` bytes: one for 3 and 4, two for 5 to 14, one again for longer
+/// tokens, whose neighbourhoods would otherwise grow with the square of
+/// their length.
+fn max_deletions(len: usize) -> usize {
+    match len {
+        0..=2 => 0,
+        3..=4 => 1,
+        5..=14 => 2,
+        _ => 1,
+    }
+}
+
+/// Calls `f` with the hash of `bytes` and of every string made by deleting
+/// up to [`max_deletions`] bytes from it. Keys may repeat.
+fn for_each_deletion(bytes: &[u8], mut f: impl FnMut(u32)) {
+    let len = bytes.len();
+    let depth = max_deletions(len);
+    f(fnv1a_skipping(bytes, usize::MAX, usize::MAX));
+    if depth >= 1 {
+        for a in 0..len {
+            f(fnv1a_skipping(bytes, a, usize::MAX));
+        }
+    }
+    if depth >= 2 {
+        for a in 0..len {
+            for b in a + 1..len {
+                f(fnv1a_skipping(bytes, a, b));
+            }
+        }
+    }
+}
+
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+const FNV_PRIME: u32 = 0x0100_0193;
+
+fn fnv1a(bytes: &[u8]) -> u32 {
+    fnv1a_skipping(bytes, usize::MAX, usize::MAX)
+}
+
+fn fnv1a_skipping(bytes: &[u8], skip_a: usize, skip_b: usize) -> u32 {
+    let mut hash = FNV_OFFSET;
+    for (i, &b) in bytes.iter().enumerate() {
+        if i != skip_a && i != skip_b {
+            hash = (hash ^ b as u32).wrapping_mul(FNV_PRIME);
+        }
+    }
+    hash
+}
+
+/// Decides whether two different tokens may be spellings of one name, and
+/// how alike they are (Jaro-Winkler). With `L` the longer length and `d`
+/// the optimal-string-alignment distance (a transposition counts as one
+/// edit): tokens of 3 characters or fewer never match fuzzily; `d = 1` is
+/// allowed from 4 characters; `d = 2` from 8 characters, or from 5 when
+/// the tokens share a Double Metaphone key; `d = 3` from 7 characters when
+/// they share that key and their Jaro-Winkler similarity is at least 0.85.
+pub(crate) fn similar_enough(a: &str, b: &str, sounds_alike: bool) -> Option<f32> {
+    let longer = a.len().max(b.len());
+    if longer <= 3 || a.len().abs_diff(b.len()) > 3 {
+        return None;
+    }
+    let distance = strsim::osa_distance(a, b);
+    let similarity = strsim::jaro_winkler(a, b) as f32;
+    let allowed = match distance {
+        0 | 1 => true,
+        2 => longer >= 8 || (longer >= 5 && sounds_alike),
+        3 => longer >= 7 && sounds_alike && similarity >= 0.85,
+        _ => false,
+    };
+    allowed.then_some(similarity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EntityKind, Name};
+
+    fn entity(id: &str, names: &[&str]) -> Entity {
+        let mut e = Entity::new("test", id, EntityKind::Person);
+        e.names = names
+            .iter()
+            .map(|n| Name::new(*n, NameType::Primary))
+            .collect();
+        e
+    }
+
+    fn matches(index: &NameIndex, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        index.match_token(
+            text,
+            TokenClass::Word,
+            &DoubleMetaphone::default(),
+            &mut out,
+        );
+        out.iter()
+            .map(|m| index.vocab[m.token as usize].text.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn deletions_find_one_typo() {
+        let index = NameIndex::build(&[entity("1", &["Abdulhai Salek"])]);
+        assert_eq!(matches(&index, "abdulhia"), ["abdulhai"]);
+        assert_eq!(matches(&index, "slek"), ["salek"]);
+    }
+
+    #[test]
+    fn phonetic_route_finds_far_spellings() {
+        let index = NameIndex::build(&[entity("1", &["Muammar Qaddafi"])]);
+        assert_eq!(matches(&index, "kadhafi"), ["qaddafi"]);
+    }
+
+    #[test]
+    fn short_tokens_match_only_exactly() {
+        let index = NameIndex::build(&[entity("1", &["Ali Omar"])]);
+        assert!(matches(&index, "aly").is_empty());
+    }
+
+    #[test]
+    fn joined_pairs_are_indexed() {
+        let index = NameIndex::build(&[entity("1", &["Gazprom Bank"])]);
+        let id = index.token_id("gazprombank").expect("joined token indexed");
+        assert_eq!(index.postings(id), [0]);
+    }
+
+    #[test]
+    fn rare_tokens_weigh_more() {
+        let index = NameIndex::build(&[
+            entity("1", &["Mohammed Salek"]),
+            entity("2", &["Mohammed Omar"]),
+            entity("3", &["Mohammed Rami"]),
+        ]);
+        let weight = |t: &str| index.vocab[index.token_id(t).expect("indexed") as usize].weight;
+        assert!(weight("salek") > weight("mohammed"));
+    }
+}

@@ -1,0 +1,163 @@
+//! Unicode folding: compatibility decomposition (NFKD), diacritics
+//! removed, case folded, and letters of non-Latin scripts transliterated to
+//! Latin with `any_ascii`. The same folding runs over list names and query
+//! names, so both sides meet in one alphabet.
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// Folds `text` into lower-case ASCII letters and digits, appending to
+/// `out` with one space at every token boundary. Punctuation, symbols and
+/// hyphens are boundaries; apostrophes join the letters around them
+/// ("O'Brien" and "Sa’id" fold to "obrien" and "said"). Each Chinese
+/// character and each Hangul syllable becomes its own token, because names
+/// in those scripts are written without spaces, one syllable a character.
+pub fn fold_to_latin(text: &str, out: &mut String) {
+    for c in text.chars() {
+        if is_syllable_character(c) {
+            push_boundary(out);
+            push_transliterated(c, out);
+            push_boundary(out);
+            continue;
+        }
+        decompose_compatible(c, |d| push_folded(d, out));
+    }
+    trim_trailing_boundary(out);
+}
+
+/// Folds `text` keeping non-Latin letters in their script (lower-cased,
+/// marks removed), for indexing the original-script form of a name beside
+/// its transliteration. Returns false, leaving `out` as it was, when the
+/// text has no letter outside the Latin script.
+pub fn fold_keeping_script(text: &str, out: &mut String) -> bool {
+    if !text.chars().any(is_non_latin_letter) {
+        return false;
+    }
+    for c in text.chars() {
+        if is_syllable_character(c) {
+            push_boundary(out);
+            out.push(c);
+            push_boundary(out);
+            continue;
+        }
+        decompose_compatible(c, |d| push_script_char(d, out));
+    }
+    trim_trailing_boundary(out);
+    true
+}
+
+fn push_folded(c: char, out: &mut String) {
+    if c.is_ascii_alphanumeric() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_apostrophe(c) || is_combining_mark(c) {
+        // Joins the letters on each side; marks are dropped.
+    } else if c.is_alphanumeric() {
+        push_transliterated(c, out);
+    } else {
+        push_boundary(out);
+    }
+}
+
+fn push_script_char(c: char, out: &mut String) {
+    if is_apostrophe(c) || is_combining_mark(c) {
+        return;
+    }
+    if c.is_alphanumeric() {
+        out.extend(c.to_lowercase());
+    } else {
+        push_boundary(out);
+    }
+}
+
+fn push_transliterated(c: char, out: &mut String) {
+    for t in any_ascii::any_ascii_char(c).chars() {
+        if t.is_ascii_alphanumeric() {
+            out.push(t.to_ascii_lowercase());
+        } else if !is_apostrophe(t) {
+            push_boundary(out);
+        }
+    }
+}
+
+fn push_boundary(out: &mut String) {
+    if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
+    }
+}
+
+fn trim_trailing_boundary(out: &mut String) {
+    while out.ends_with(' ') {
+        out.pop();
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '`'
+            | '\u{2018}'
+            | '\u{2019}'
+            | '\u{02BC}'
+            | '\u{02BB}'
+            | '\u{02BF}'
+            | '\u{02BE}'
+            | '\u{00B4}'
+    )
+}
+
+/// Chinese characters (CJK unified ideographs and extension A) and Hangul
+/// syllables.
+fn is_syllable_character(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{AC00}'..='\u{D7A3}')
+}
+
+/// A letter that is neither ASCII nor in the Latin blocks (Latin-1
+/// Supplement to Latin Extended-B, and Latin Extended Additional).
+fn is_non_latin_letter(c: char) -> bool {
+    c.is_alphabetic()
+        && !c.is_ascii()
+        && !matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(text: &str) -> String {
+        let mut out = String::new();
+        fold_to_latin(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn fold_removes_diacritics_and_case() {
+        assert_eq!(folded("ESTÊVÃO Müller-Łukasz"), "estevao muller lukasz");
+    }
+
+    #[test]
+    fn fold_joins_apostrophes() {
+        assert_eq!(folded("MU’TASSIM O'Brien"), "mutassim obrien");
+    }
+
+    #[test]
+    fn fold_transliterates_scripts() {
+        assert_eq!(folded("Владимир Путин"), "vladimir putin");
+        assert_eq!(folded("习近平"), "xi jin ping");
+        assert_eq!(folded("김정은"), "gim jeong eun");
+        assert_eq!(folded("محمد"), "mhmd");
+    }
+
+    #[test]
+    fn fold_keeps_digits() {
+        assert_eq!(folded("11420 Corp."), "11420 corp");
+    }
+
+    #[test]
+    fn script_form_kept_for_cyrillic_only() {
+        let mut out = String::new();
+        assert!(fold_keeping_script("Владимир ПУТИН", &mut out));
+        assert_eq!(out, "владимир путин");
+        let mut latin = String::new();
+        assert!(!fold_keeping_script("José Müller", &mut latin));
+        assert!(latin.is_empty());
+    }
+}

@@ -1,0 +1,259 @@
+//! Name normalization: one pipeline for list names and query names alike.
+//!
+//! A name is folded to lower-case Latin ([`fold`]), split into tokens at
+//! spaces, punctuation and hyphens, reordered when written
+//! "SURNAME, Given", and each token is classed: legal forms, honorifics and
+//! particles are recognised and mapped to canonical forms ([`terms`]), so
+//! that they can weigh little in scoring, and digits are kept as number
+//! tokens. A name in a non-Latin script also keeps a token list in its own
+//! script beside the transliteration.
+
+mod fold;
+mod terms;
+
+pub use fold::{fold_keeping_script, fold_to_latin};
+
+use terms::{match_term, MAX_PHRASE_TOKENS};
+
+/// The most tokens kept from one name. Longer names are cut here; no
+/// published list name comes near it.
+pub const MAX_TOKENS: usize = 48;
+
+/// The role of a token in a name, which sets how much it weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TokenClass {
+    /// An ordinary name word.
+    Word,
+    /// A token containing a digit; numbers must agree between two names.
+    Number,
+    /// A company legal form such as LLC, JSC or GmbH.
+    LegalForm,
+    /// A title, honorific or generational suffix (Mr, Sheikh, Jr).
+    Honorific,
+    /// A particle that may be present or absent (al, bin, van, de).
+    Particle,
+}
+
+impl TokenClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenClass::Word => "word",
+            TokenClass::Number => "number",
+            TokenClass::LegalForm => "legal form",
+            TokenClass::Honorific => "honorific",
+            TokenClass::Particle => "particle",
+        }
+    }
+
+    /// Whether the token carries identity: words and numbers do, the rest
+    /// only qualify a name.
+    pub fn is_substantive(self) -> bool {
+        matches!(self, TokenClass::Word | TokenClass::Number)
+    }
+}
+
+/// One normalized token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub class: TokenClass,
+}
+
+/// A normalized name: its Latin tokens and, for names written in another
+/// script, the tokens in that script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NormalizedName {
+    pub latin: Vec<Token>,
+    /// Empty when the name has no letter outside the Latin script.
+    pub script: Vec<Token>,
+}
+
+impl NormalizedName {
+    /// True when nothing of the name survived normalization.
+    pub fn is_empty(&self) -> bool {
+        self.latin.is_empty() && self.script.is_empty()
+    }
+
+    /// The Latin tokens joined by single spaces.
+    pub fn latin_text(&self) -> String {
+        join_tokens(&self.latin)
+    }
+}
+
+/// Normalizes a name.
+pub fn normalize(name: &str) -> NormalizedName {
+    let (main, reordered) = split_surname_first(name);
+    let mut latin = Vec::new();
+    let mut script = Vec::new();
+    let mut buffer = String::new();
+    for part in [reordered, Some(main)].into_iter().flatten() {
+        buffer.clear();
+        fold_to_latin(part, &mut buffer);
+        tokenize(&buffer, MAX_TOKENS, &mut latin);
+        buffer.clear();
+        if fold_keeping_script(part, &mut buffer) {
+            tokenize(&buffer, MAX_TOKENS, &mut script);
+        }
+    }
+    finish(&mut latin);
+    finish(&mut script);
+    NormalizedName { latin, script }
+}
+
+/// Normalizes running text (a memo or remittance field) into canonical
+/// tokens joined by single spaces, with no reordering and no token limit,
+/// for searching names in it.
+pub fn normalize_text(text: &str) -> String {
+    let mut folded = String::new();
+    fold_to_latin(text, &mut folded);
+    let mut tokens = Vec::new();
+    tokenize(&folded, usize::MAX, &mut tokens);
+    join_tokens(&tokens)
+}
+
+/// Joins token texts with single spaces.
+pub fn join_tokens(tokens: &[Token]) -> String {
+    let mut out = String::new();
+    for token in tokens {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&token.text);
+    }
+    out
+}
+
+/// Splits "SURNAME, Given" into ("SURNAME", Some("Given")), so the given
+/// part is tokenized first. A name with no comma or several commas, or
+/// whose part after the comma is only legal forms, titles or suffixes
+/// ("ACME, Inc.", "LAVILLA, Jr"), stays as it is.
+fn split_surname_first(name: &str) -> (&str, Option<&str>) {
+    let mut commas = name.match_indices([',', '\u{060C}']);
+    let Some((at, comma)) = commas.next() else {
+        return (name, None);
+    };
+    if commas.next().is_some() {
+        return (name, None);
+    }
+    let (before, after) = (&name[..at], &name[at + comma.len()..]);
+    let mut folded = String::new();
+    fold_to_latin(after, &mut folded);
+    let mut after_tokens = Vec::new();
+    tokenize(&folded, MAX_TOKENS, &mut after_tokens);
+    let only_qualifiers = after_tokens
+        .iter()
+        .all(|t| matches!(t.class, TokenClass::LegalForm | TokenClass::Honorific));
+    if before.trim().is_empty() || only_qualifiers {
+        return (name, None);
+    }
+    (before, Some(after))
+}
+
+/// Splits folded text into tokens, recognising known phrases.
+fn tokenize(folded: &str, limit: usize, out: &mut Vec<Token>) {
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut i = 0;
+    while i < words.len() && out.len() < limit {
+        let window = &words[i..words.len().min(i + MAX_PHRASE_TOKENS)];
+        match match_term(window) {
+            Some(term) => {
+                out.push(Token {
+                    text: term.canonical.to_string(),
+                    class: term.class,
+                });
+                i += term.len;
+            }
+            None => {
+                out.push(Token {
+                    text: words[i].to_string(),
+                    class: classify_plain(words[i]),
+                });
+                i += 1;
+            }
+        }
+    }
+}
+
+fn classify_plain(word: &str) -> TokenClass {
+    if word.bytes().any(|b| b.is_ascii_digit()) {
+        TokenClass::Number
+    } else {
+        TokenClass::Word
+    }
+}
+
+/// A name made only of legal forms, titles and particles ("The Company
+/// Ltd") keeps them as words, so it never normalizes to nothing that can
+/// be matched.
+fn finish(tokens: &mut [Token]) {
+    if tokens.iter().all(|t| !t.class.is_substantive()) {
+        for token in tokens.iter_mut() {
+            token.class = TokenClass::Word;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(name: &str) -> Vec<String> {
+        normalize(name).latin.into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn surname_first_is_reordered() {
+        assert_eq!(texts("SALEK, Abdulhai"), ["abdulhai", "salek"]);
+    }
+
+    #[test]
+    fn suffix_after_comma_stays() {
+        assert_eq!(texts("RUBEN LAVILLA, JR"), ["ruben", "lavilla", "jr"]);
+        assert_eq!(texts("ACME, Inc."), ["acme", "inc"]);
+    }
+
+    #[test]
+    fn legal_forms_meet() {
+        assert_eq!(texts("OAO Gazprom"), ["jsc", "gazprom"]);
+        assert_eq!(
+            texts("Open Joint Stock Company Gazprom"),
+            ["jsc", "gazprom"]
+        );
+        assert_eq!(texts("Grupo SA de CV"), ["grupo", "sadecv"]);
+    }
+
+    #[test]
+    fn hyphens_split_and_digits_stay() {
+        let name = normalize("ABD-AL-MAJID 11420");
+        let classes: Vec<TokenClass> = name.latin.iter().map(|t| t.class).collect();
+        assert_eq!(
+            classes,
+            [
+                TokenClass::Word,
+                TokenClass::Particle,
+                TokenClass::Word,
+                TokenClass::Number
+            ]
+        );
+    }
+
+    #[test]
+    fn qualifier_only_name_keeps_words() {
+        let name = normalize("The Company Limited");
+        assert_eq!(name.latin_text(), "the co ltd");
+        assert!(name.latin.iter().all(|t| t.class == TokenClass::Word));
+    }
+
+    #[test]
+    fn punctuation_only_normalizes_to_nothing() {
+        assert!(normalize(" -- ,.; ").is_empty());
+        assert!(normalize("").is_empty());
+    }
+
+    #[test]
+    fn script_form_is_kept() {
+        let name = normalize("Владимир Путин");
+        assert_eq!(name.latin_text(), "vladimir putin");
+        assert_eq!(join_tokens(&name.script), "владимир путин");
+    }
+}

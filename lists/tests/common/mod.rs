@@ -1,0 +1,43 @@
+//! Finds the real published lists used by the integration tests.
+//!
+//! The data sits in `shared/data` beside the repository (two levels above
+//! this crate's manifest), or wherever `SCREENER_DATA_DIR` points. A clone
+//! without it still passes: each test prints "data missing, skipping" and
+//! returns.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The data folder, if present.
+pub fn data_dir() -> Option<PathBuf> {
+    let beside_repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+    if beside_repo.is_dir() {
+        return Some(beside_repo);
+    }
+    std::env::var_os("SCREENER_DATA_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_dir())
+}
+
+/// A file or folder under the data folder, such as
+/// "lists/un_consolidated/un_consolidated_2026-02-27.xml". Prints
+/// "data missing, skipping" and returns `None` when it is absent.
+pub fn data_path(relative: &str) -> Option<PathBuf> {
+    let path = data_dir()
+        .map(|dir| dir.join(relative))
+        .filter(|p| p.exists());
+    if path.is_none() {
+        eprintln!("data missing, skipping ({relative})");
+    }
+    path
+}
+
+/// Counts the occurrences of `needle` in `haystack`, the independent scan
+/// the tests compare loader counts against.
+pub fn count_occurrences(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
