@@ -7,7 +7,19 @@ use crate::load::Format;
 use crate::model::Entity;
 use crate::source::{InputFile, LoadContext};
 
+pub mod bis_dpl;
+pub mod eu_xml;
+pub mod ftm;
 pub mod ofac_csv;
+pub mod uk_ofsi;
+pub mod us_csl;
+pub mod watchlist;
+
+mod country_shim;
+mod csv_table;
+mod dates;
+mod registry_numbers;
+mod text;
 
 /// Detects the format from the file's content, and its name where the
 /// content alone is ambiguous.
@@ -34,9 +46,25 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
-    let _ = (files, list_id, context);
-    Err(ListError::UnknownFormat {
-        path: files[0].path.clone(),
-        reason: format!("the {format} parser is not built yet"),
-    })
+    let Some(first) = files.first() else {
+        return Err(ListError::Invalid {
+            path: Default::default(),
+            format: "list",
+            reason: "no input file was given".into(),
+        });
+    };
+    match format {
+        Format::UkOfsiCsv => uk_ofsi::parse(first, list_id, context),
+        Format::EuXml => eu_xml::parse(first, list_id, context),
+        Format::UsCsl => us_csl::parse(first, list_id, context),
+        Format::BisDpl => bis_dpl::parse(first, list_id, context),
+        Format::FtmJson => ftm::parse(first, list_id, context),
+        Format::WatchlistCsv => watchlist::parse(first, list_id, context),
+        Format::OfacCsv | Format::OfacAdvancedXml | Format::UnXml => {
+            Err(ListError::UnknownFormat {
+                path: first.path.clone(),
+                reason: format!("the {format} parser is not built yet"),
+            })
+        }
+    }
 }
