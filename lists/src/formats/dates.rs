@@ -9,7 +9,6 @@ pub(crate) enum SlashOrder {
     /// dd/mm/yyyy, as UK lists write dates.
     DayFirst,
     /// mm/dd/yyyy, as US lists write dates.
-    #[allow(dead_code)] // TEMP
     MonthFirst,
 }
 
