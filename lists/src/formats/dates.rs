@@ -39,7 +39,6 @@ pub(crate) fn parse_slash_date(text: &str, order: SlashOrder) -> Option<PartialD
 }
 
 /// Parses "1960", "Feb 1952", "01 Jul 1960" or an ISO date.
-#[allow(dead_code)] // TEMP
 pub(crate) fn parse_english_date(text: &str) -> Option<PartialDate> {
     let words: Vec<&str> = text.split_whitespace().collect();
     match words.as_slice() {
@@ -59,7 +58,6 @@ pub(crate) fn full_iso(date: PartialDate) -> Option<String> {
     date.day.map(|_| date.to_string())
 }
 
-#[allow(dead_code)] // TEMP
 fn month_number(name: &str) -> Option<u8> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",

@@ -2,7 +2,6 @@
 //! numbered enumerations and de-duplicated pushes.
 
 /// The trimmed, non-empty pieces of `text` split at `separator`.
-#[allow(dead_code)] // TEMP
 pub(crate) fn split_list(text: &str, separator: char) -> impl Iterator<Item = &str> {
     text.split(separator)
         .map(str::trim)
