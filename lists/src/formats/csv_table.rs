@@ -57,16 +57,10 @@ impl Columns {
         })
     }
 
-    #[allow(dead_code)] // TEMP
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.index.contains_key(name)
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.names.len()
     }
 
-    #[allow(dead_code)] // TEMP
     pub(crate) fn names(&self) -> &[String] {
         &self.names
     }
