@@ -7,11 +7,23 @@ use crate::load::Format;
 use crate::model::Entity;
 use crate::source::{InputFile, LoadContext};
 
-pub(crate) mod common;
-mod detect;
+pub mod bis_dpl;
+pub mod eu_xml;
+pub mod ftm;
 pub mod ofac_csv;
-mod ofac_record;
+pub mod uk_ofsi;
 pub mod un_xml;
+pub mod us_csl;
+pub mod watchlist;
+
+pub(crate) mod common;
+mod country_shim;
+mod csv_table;
+mod dates;
+mod detect;
+mod ofac_record;
+mod registry_numbers;
+mod text;
 pub(crate) mod xml;
 
 pub use detect::detect;
@@ -32,11 +44,26 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
+    let Some(first) = files.first() else {
+        return Err(ListError::Invalid {
+            path: Default::default(),
+            format: "list",
+            reason: "no input file was given".into(),
+        });
+    };
     match format {
+        Format::UkOfsiCsv => uk_ofsi::parse(first, list_id, context),
+        Format::EuXml => eu_xml::parse(first, list_id, context),
+        Format::UsCsl => us_csl::parse(first, list_id, context),
+        Format::BisDpl => bis_dpl::parse(first, list_id, context),
+        Format::FtmJson => ftm::parse(first, list_id, context),
+        Format::WatchlistCsv => watchlist::parse(first, list_id, context),
         Format::UnXml => un_xml::parse(files, list_id, context),
-        _ => Err(ListError::UnknownFormat {
-            path: files.first().map(|f| f.path.clone()).unwrap_or_default(),
-            reason: format!("the {format} parser is not built yet"),
-        }),
+        Format::OfacCsv | Format::OfacAdvancedXml => {
+            Err(ListError::UnknownFormat {
+                path: first.path.clone(),
+                reason: format!("the {format} parser is not built yet"),
+            })
+        }
     }
 }

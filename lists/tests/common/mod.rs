@@ -15,9 +15,13 @@ pub fn data_dir() -> Option<PathBuf> {
     if beside_repo.is_dir() {
         return Some(beside_repo);
     }
-    std::env::var_os("SCREENER_DATA_DIR")
+    let from_env = std::env::var_os("SCREENER_DATA_DIR")
         .map(PathBuf::from)
-        .filter(|dir| dir.is_dir())
+        .filter(|dir| dir.is_dir());
+    if from_env.is_none() {
+        eprintln!("data missing, skipping");
+    }
+    from_env
 }
 
 /// A file or folder under the data folder, such as
