@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use csv::StringRecord;
 
 use crate::error::ListError;
-use crate::source::{InputFile, MAX_FIELD_BYTES};
+use crate::source::{decode_text, InputFile, LoadContext, MAX_FIELD_BYTES};
 
 /// Column positions of a header row, found by name.
 #[derive(Debug, Clone)]
@@ -82,6 +82,89 @@ impl Columns {
                 .iter()
                 .zip(&self.names)
                 .all(|(cell, name)| cell.trim() == name)
+    }
+}
+
+/// The decoded text of `file`; a file of only blanks is
+/// [`ListError::Empty`].
+pub(crate) fn text_of(file: &InputFile) -> Result<std::borrow::Cow<'_, str>, ListError> {
+    let text = decode_text(&file.bytes);
+    if text.trim().is_empty() {
+        return Err(ListError::Empty {
+            path: file.path.clone(),
+        });
+    }
+    Ok(text)
+}
+
+/// Reads the header row and checks that it has the `required` columns.
+pub(crate) fn read_header(
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut StringRecord,
+    file: &InputFile,
+    format: &'static str,
+    required: &[&str],
+) -> Result<Columns, ListError> {
+    if !next_record(reader, record, file, format)? {
+        return Err(ListError::Empty {
+            path: file.path.clone(),
+        });
+    }
+    let columns = Columns::new(record);
+    columns.require(file, format, required)?;
+    Ok(columns)
+}
+
+/// One data row with its header, file name and line, for reading cells
+/// by column name and reporting problems.
+pub(crate) struct Row<'a> {
+    pub(crate) record: &'a StringRecord,
+    pub(crate) columns: &'a Columns,
+    pub(crate) file: &'a str,
+    pub(crate) line: u64,
+}
+
+impl<'a> Row<'a> {
+    pub(crate) fn new(record: &'a StringRecord, columns: &'a Columns, file: &'a str) -> Row<'a> {
+        Row {
+            record,
+            columns,
+            file,
+            line: line_of(record),
+        }
+    }
+
+    /// The trimmed cell of the named column; "" when absent.
+    pub(crate) fn cell(&self, name: &str) -> &'a str {
+        self.columns.cell(self.record, name)
+    }
+
+    /// Records a warning located at this row's line.
+    pub(crate) fn warn(&self, context: &mut LoadContext, message: impl Into<String>) {
+        context.warn(self.file, format!("line {}", self.line), message);
+    }
+
+    /// Whether the row is data to read: blank rows are passed over, and a
+    /// repeated header or a row whose cell count differs from the header's
+    /// is a warning and skipped.
+    pub(crate) fn is_data(&self, context: &mut LoadContext) -> bool {
+        if is_blank(self.record) {
+            return false;
+        }
+        if self.columns.is_header(self.record) {
+            self.warn(context, "the header row repeats here; skipped");
+            return false;
+        }
+        if self.record.len() != self.columns.len() {
+            let message = format!(
+                "row has {} cells but the header has {}; the file may be cut short or a cell lacks quotes; row skipped",
+                self.record.len(),
+                self.columns.len()
+            );
+            self.warn(context, message);
+            return false;
+        }
+        true
     }
 }
 

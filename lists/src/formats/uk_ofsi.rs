@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use csv::StringRecord;
 
 use super::country_shim::{country, country_code};
-use super::csv_table::{self, Columns};
+use super::csv_table::{self, Columns, Row};
 use super::dates::{full_iso, parse_slash_date, SlashOrder};
 use super::registry_numbers::registry_numbers;
 use super::text::{non_empty, push_unique, split_enumerated};
@@ -59,19 +59,15 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
-    let text = decode_text(&file.bytes);
-    if text.trim().is_empty() {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
+    let text = csv_table::text_of(file)?;
     let mut reader = csv_table::reader(&text, b',');
     let mut record = StringRecord::new();
     let columns = read_header(&mut reader, &mut record, file, context)?;
 
     let mut groups = Groups::default();
     while csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        read_row(&record, &columns, list_id, file, context, &mut groups);
+        let row = Row::new(&record, &columns, &file.name);
+        read_row(&row, list_id, context, &mut groups);
     }
     Ok(groups.finish())
 }
@@ -153,54 +149,8 @@ impl Groups {
     }
 }
 
-/// One row in context: where it is and how to report about it.
-struct Row<'a> {
-    record: &'a StringRecord,
-    columns: &'a Columns,
-    file: &'a str,
-    line: u64,
-}
-
-impl Row<'_> {
-    fn cell(&self, name: &str) -> &str {
-        self.columns.cell(self.record, name)
-    }
-
-    fn warn(&self, context: &mut LoadContext, message: impl Into<String>) {
-        context.warn(self.file, format!("line {}", self.line), message);
-    }
-}
-
-fn read_row(
-    record: &StringRecord,
-    columns: &Columns,
-    list_id: &str,
-    file: &InputFile,
-    context: &mut LoadContext,
-    groups: &mut Groups,
-) {
-    let row = Row {
-        record,
-        columns,
-        file: &file.name,
-        line: csv_table::line_of(record),
-    };
-    if csv_table::is_blank(record) {
-        return;
-    }
-    if columns.is_header(record) {
-        row.warn(context, "the header row repeats here; skipped");
-        return;
-    }
-    if record.len() != columns.len() {
-        row.warn(
-            context,
-            format!(
-                "row has {} cells but the header has {}; row skipped",
-                record.len(),
-                columns.len()
-            ),
-        );
+fn read_row(row: &Row, list_id: &str, context: &mut LoadContext, groups: &mut Groups) {
+    if !row.is_data(context) {
         return;
     }
     let group_id = row.cell("Group ID");
@@ -208,7 +158,7 @@ fn read_row(
         row.warn(context, "Group ID is empty; row skipped");
         return;
     }
-    let kind = kind_of(&row, context);
+    let kind = kind_of(row, context);
     let target = groups.get_or_insert(list_id, group_id, kind);
     if target.entity.kind != kind {
         row.warn(
@@ -220,7 +170,7 @@ fn read_row(
             ),
         );
     }
-    add_row(target, &row, context);
+    add_row(target, row, context);
 }
 
 fn kind_of(row: &Row, context: &mut LoadContext) -> EntityKind {

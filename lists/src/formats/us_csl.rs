@@ -18,7 +18,7 @@ use csv::StringRecord;
 use sha2::{Digest, Sha256};
 
 use super::country_shim::country;
-use super::csv_table::{self, Columns};
+use super::csv_table::{self, Row};
 use super::dates::parse_english_date;
 use super::text::{non_empty, push_unique, split_list};
 use crate::error::ListError;
@@ -68,30 +68,14 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
-    let text = decode_text(&file.bytes);
-    if text.trim().is_empty() {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
+    let text = csv_table::text_of(file)?;
     let mut reader = csv_table::reader(&text, b',');
     let mut record = StringRecord::new();
-    if !csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
-    let columns = Columns::new(&record);
-    columns.require(file, FORMAT, &REQUIRED)?;
+    let columns = csv_table::read_header(&mut reader, &mut record, file, FORMAT, &REQUIRED)?;
 
     let mut parties = Parties::default();
     while csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        let row = Row {
-            record: &record,
-            columns: &columns,
-            file: &file.name,
-            line: csv_table::line_of(&record),
-        };
+        let row = Row::new(&record, &columns, &file.name);
         read_row(&row, list_id, context, &mut parties);
     }
     Ok(parties.finish())
@@ -125,38 +109,8 @@ impl Parties {
     }
 }
 
-struct Row<'a> {
-    record: &'a StringRecord,
-    columns: &'a Columns,
-    file: &'a str,
-    line: u64,
-}
-
-impl Row<'_> {
-    fn cell(&self, name: &str) -> &str {
-        self.columns.cell(self.record, name)
-    }
-
-    fn warn(&self, context: &mut LoadContext, message: impl Into<String>) {
-        context.warn(self.file, format!("line {}", self.line), message);
-    }
-}
-
 fn read_row(row: &Row, list_id: &str, context: &mut LoadContext, parties: &mut Parties) {
-    if csv_table::is_blank(row.record) {
-        return;
-    }
-    if row.columns.is_header(row.record) {
-        row.warn(context, "the header row repeats here; skipped");
-        return;
-    }
-    if row.record.len() != row.columns.len() {
-        let message = format!(
-            "row has {} cells but the header has {}; the file may be cut short; row skipped",
-            row.record.len(),
-            row.columns.len()
-        );
-        row.warn(context, message);
+    if !row.is_data(context) {
         return;
     }
     let name = row.cell("name");
