@@ -112,7 +112,7 @@ fn eu_sample_warns_of_missing_addresses() {
         .iter()
         .any(|id| id.kind == IdentifierKind::RegistrationNumber && id.value == "808000714"));
 
-    // The sample holds one Address, and not the ones its entities name.
+    // The sample contains one Address, and not the ones its entities name.
     let first = &list.report.warnings[0];
     assert_eq!(first.location, "line 1");
     assert!(

@@ -65,7 +65,7 @@ fn check(parser: Parser, bytes: Vec<u8>) {
     }
 }
 
-/// A byte that often matters to a parser, or any byte.
+/// Generates a byte that often matters to a parser, or any byte.
 fn interesting_byte() -> impl Strategy<Value = u8> {
     prop_oneof![
         prop::sample::select(b"\",;:\t\n\r<>/&=\\{}[]()0 -#".to_vec()),
@@ -73,7 +73,7 @@ fn interesting_byte() -> impl Strategy<Value = u8> {
     ]
 }
 
-/// `sample` with some bytes replaced, some inserted and the tail cut.
+/// Copies `sample` with some bytes replaced, some inserted and the tail cut.
 fn mutate(sample: &str, edits: &[(usize, u8, bool)], cut: usize) -> Vec<u8> {
     let mut bytes = sample.as_bytes().to_vec();
     for &(position, byte, insert) in edits {

@@ -10,7 +10,7 @@
 //!
 //! The file does not say whether a party is a person or an organization.
 //! A name with a legal-form or business word (INC, LTD, LLC, GMBH, S.A.,
-//! COMPANY, AIRLINES, TRADING, ...) is an organization; every other name
+//! COMPANY, AIRLINES, TRADING, ...) is an organization. Every other name
 //! is of unknown kind rather than a guessed person.
 
 use std::collections::HashMap;
@@ -72,7 +72,7 @@ const ORGANIZATION_WORDS: &[&str] = &[
     "TRADING",
 ];
 
-/// Whether the file's first line is the Denied Persons List header.
+/// Checks whether the file's first line is the Denied Persons List header.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(1024)]);
     let first = head.lines().next().unwrap_or("");
@@ -193,7 +193,7 @@ fn add_address(entity: &mut Entity, row: &Row) {
     push_unique(&mut entity.addresses, address);
 }
 
-/// Organization when a word of the name is a legal form or business word,
+/// Returns organization when a word of the name is a legal form or business word,
 /// else unknown.
 fn kind_of(name: &str) -> EntityKind {
     let is_organization = name

@@ -65,8 +65,8 @@ impl Columns {
         &self.names
     }
 
-    /// The trimmed cell of the named column, or "" when the column or the
-    /// cell is absent.
+    /// Returns the trimmed cell of the named column, or "" when the column
+    /// or the cell is absent.
     pub(crate) fn cell<'r>(&self, record: &'r StringRecord, name: &str) -> &'r str {
         self.index
             .get(name)
@@ -75,7 +75,7 @@ impl Columns {
             .unwrap_or("")
     }
 
-    /// Whether `record` repeats the header row.
+    /// Checks whether `record` repeats the header row.
     pub(crate) fn is_header(&self, record: &StringRecord) -> bool {
         record.len() == self.names.len()
             && record
@@ -85,7 +85,7 @@ impl Columns {
     }
 }
 
-/// The decoded text of `file`; a file of only blanks is
+/// Decodes the text of `file`. A file of only blanks is
 /// [`ListError::Empty`].
 pub(crate) fn text_of(file: &InputFile) -> Result<std::borrow::Cow<'_, str>, ListError> {
     let text = decode_text(&file.bytes);
@@ -134,7 +134,7 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The trimmed cell of the named column; "" when absent.
+    /// Returns the trimmed cell of the named column, or "" when absent.
     pub(crate) fn cell(&self, name: &str) -> &'a str {
         self.columns.cell(self.record, name)
     }
@@ -144,9 +144,9 @@ impl<'a> Row<'a> {
         context.warn(self.file, format!("line {}", self.line), message);
     }
 
-    /// Whether the row is data to read: blank rows are passed over, and a
-    /// repeated header or a row whose cell count differs from the header's
-    /// is a warning and skipped.
+    /// Checks whether the row is data to read. Blank rows are passed over.
+    /// A repeated header, or a row whose cell count differs from the
+    /// header's, is a warning and skipped.
     pub(crate) fn is_data(&self, context: &mut LoadContext) -> bool {
         if is_blank(self.record) {
             return false;
@@ -168,7 +168,7 @@ impl<'a> Row<'a> {
     }
 }
 
-/// A CSV reader over decoded text that leaves headers, ragged rows and
+/// Builds a CSV reader over decoded text that leaves headers, ragged rows and
 /// comments to the caller.
 pub(crate) fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
@@ -213,12 +213,12 @@ pub(crate) fn next_record(
     Ok(true)
 }
 
-/// The 1-based line where `record` starts.
+/// Returns the 1-based line where `record` starts.
 pub(crate) fn line_of(record: &StringRecord) -> u64 {
     record.position().map(|p| p.line()).unwrap_or(0)
 }
 
-/// Whether every cell of `record` is blank.
+/// Checks whether every cell of `record` is blank.
 pub(crate) fn is_blank(record: &StringRecord) -> bool {
     record.iter().all(|cell| cell.trim().is_empty())
 }

@@ -55,7 +55,7 @@ const IDENTIFIER_PROPERTIES: [&str; 10] = [
     "callSign",
 ];
 
-/// The identifier kind of a property in [`IDENTIFIER_PROPERTIES`].
+/// Returns the identifier kind of a property in [`IDENTIFIER_PROPERTIES`].
 fn identifier_kind(property: &str) -> IdentifierKind {
     match property {
         "passportNumber" => IdentifierKind::Passport,
@@ -70,7 +70,7 @@ fn identifier_kind(property: &str) -> IdentifierKind {
     }
 }
 
-/// Whether the first non-blank line is a JSON object with a schema and
+/// Checks whether the first non-blank line is a JSON object with a schema and
 /// properties.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(64 * 1024)]);
@@ -230,7 +230,7 @@ fn string_values(value: &Value) -> Vec<String> {
     }
 }
 
-/// What the loader does with a record of each schema.
+/// The part a record of each schema plays in the load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Thing(EntityKind),
@@ -565,13 +565,13 @@ fn add_names(entity: &mut Entity, record: &Record) {
     }
 }
 
-/// The name-part values of `record` that occur in `full`, compared
-/// without case: FollowTheMoney lists parts apart from the names, in every
+/// Finds the name-part values of `record` that occur in `full`, compared
+/// without case. FollowTheMoney lists parts apart from the names, in every
 /// script the names use.
 fn parts_within(full: &str, record: &Record) -> NameParts {
     let lower = full.to_lowercase();
-    // The longest value that occurs in the name; one written in the
-    // name's own case wins over one that matches only without case.
+    // Of the values that occur in the name, one written in the name's own
+    // case wins over one that matches only without case, then the longer.
     let part = |property: &str| {
         record
             .values(property)

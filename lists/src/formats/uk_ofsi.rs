@@ -2,7 +2,7 @@
 //!
 //! The file opens with a "Last Updated,dd/mm/yyyy" line (the publication
 //! date), then a header, then one row per name variant. Rows that share a
-//! `Group ID` are one target; a target with several addresses or birth
+//! `Group ID` are one target. A target with several addresses or birth
 //! dates repeats each name once per address or date, so names, dates,
 //! addresses and identifiers are merged without duplicates. Columns are
 //! found by header name. Other facts sit in the `Other Information` cell
@@ -38,7 +38,7 @@ const ADDRESS_LINES: [&str; 6] = [
     "Address 6",
 ];
 
-/// Whether the file looks like the OFSI consolidated list: a "Last
+/// Checks whether the file looks like the OFSI consolidated list: a "Last
 /// Updated" first line or a header with "Name 6" and "Group ID".
 pub fn sniff(file: &InputFile) -> bool {
     let head = &file.bytes[..file.bytes.len().min(4096)];
@@ -254,7 +254,7 @@ fn name_type_of(row: &Row, context: &mut LoadContext) -> NameType {
     }
 }
 
-/// The name in Name 1 to Name 6 (Name 6 is the surname or the whole name
+/// Builds the name in Name 1 to Name 6 (Name 6 is the surname or the whole name
 /// of an entity), with its parts for a person and the Title cell's titles.
 fn latin_name(row: &Row, kind: EntityKind, name_type: NameType) -> Option<Name> {
     let given: Vec<&str> = GIVEN_NAMES
@@ -390,7 +390,7 @@ fn add_documents(target: &mut Target, row: &Row, prefix: &str, kind: IdentifierK
     }
 }
 
-/// The country named by the first one to three words of `text`.
+/// Returns the country named by the first one to three words of `text`.
 fn leading_country(text: &str) -> Option<String> {
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || c == '.' || c == ',')
@@ -483,7 +483,7 @@ fn add_other_information(target: &mut Target, row: &Row) {
     }
 }
 
-/// The first word of a tag's value: the reference itself, without the
+/// Returns the first word of a tag's value: the reference itself, without the
 /// sentences that may follow it in the same value.
 fn first_word(value: &str) -> &str {
     value

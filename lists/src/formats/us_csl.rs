@@ -4,7 +4,7 @@
 //!
 //! Each row keeps the list it comes from (the `source` column, such as
 //! "Entity List (EL) - Bureau of Industry and Security") as a program
-//! beside the codes of the `programs` column, so a hit says which list it
+//! beside the codes of the `programs` column, so a hit names the list it
 //! is on. Treasury parties on several Treasury lists appear once per list
 //! with the same `_id`; those rows merge into one entity. The `ids` column
 //! holds "type, number, country" entries separated by ";". Known document
@@ -47,7 +47,7 @@ const REMARK_COLUMNS: [(&str, &str); 12] = [
     ("source_information_url", "Source information"),
 ];
 
-/// Whether the first line is the Consolidated Screening List header.
+/// Checks whether the first line is the Consolidated Screening List header.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(2048)]);
     let first = head.lines().next().unwrap_or("");
@@ -141,7 +141,7 @@ fn read_row(row: &Row, list_id: &str, context: &mut LoadContext, parties: &mut P
     add_start_date(entity, row, context);
 }
 
-/// `_id`, else `entity_number`, else a digest of source and name.
+/// Returns `_id`, else `entity_number`, else a digest of source and name.
 fn id_of(row: &Row) -> String {
     for column in ["_id", "entity_number"] {
         if let Some(id) = non_empty(row.cell(column)) {
@@ -188,7 +188,7 @@ fn add_names(entity: &mut Entity, row: &Row) {
     }
 }
 
-/// A name; a person's name written "FAMILY, Given" gets its parts.
+/// Builds a name. A person's name written "FAMILY, Given" gets its parts.
 fn name_with_parts(full: &str, name_type: NameType, is_person: bool) -> Name {
     let mut name = Name::new(full, name_type);
     if is_person {
@@ -284,7 +284,7 @@ fn add_vessel_facts(entity: &mut Entity, row: &Row) {
     }
 }
 
-/// What one entry of the `ids` column adds to the entity.
+/// The use the loader makes of one entry of the `ids` column.
 enum IdEntry {
     Document(IdentifierKind),
     Wallet(String),

@@ -33,9 +33,9 @@
 //! that names the line, the column and what to write instead:
 //!
 //! - an empty or repeated `id`, or an empty `name`: the row is skipped;
-//! - a row with more cells than the header: the row is skipped (a cell
-//!   with a comma needs quotes); a row with fewer cells reads the missing
-//!   ones as empty, without a warning;
+//! - a row with more cells than the header: the row is skipped, because
+//!   a cell with a comma needs quotes. A row with fewer cells reads the
+//!   missing ones as empty, without a warning;
 //! - an unknown `kind`: the row is used with kind unknown;
 //! - a bad value in a list cell (a country that is not two letters, a
 //!   date that is not ISO, an identifier without a value, a wallet without
@@ -74,7 +74,7 @@ const COLUMNS: [&str; 10] = [
     "remarks",
 ];
 
-/// Whether the first line that is not a comment is a watch list header.
+/// Checks whether the first line that is not a comment is a watch list header.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(4096)]);
     let Some(header) = head
@@ -233,7 +233,7 @@ fn kind_of(row: &Row, context: &mut LoadContext) -> EntityKind {
     }
 }
 
-/// An upper-cased ISO alpha-2 code, or `None` unless `text` is two ASCII
+/// Returns the upper-cased ISO alpha-2 code, or `None` unless `text` is two ASCII
 /// letters.
 fn alpha2(text: &str) -> Option<String> {
     (text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic()))

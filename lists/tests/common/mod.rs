@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The shared data folder: `SCREENER_DATA_DIR`, else `../shared/data`
+/// Returns the shared data folder: `SCREENER_DATA_DIR`, else `../shared/data`
 /// beside the repository. Prints "data missing, skipping" and returns
 /// `None` when it is not there.
 pub fn data_dir() -> Option<PathBuf> {
