@@ -682,11 +682,26 @@ fn add_remarks(entity: &mut Entity, record: &Record) {
     }
 }
 
+/// Adds an address; one whose `full` text is already there fills in the
+/// parts the earlier one lacks, because FollowTheMoney often states an
+/// address both as an `address` string and as an Address record.
 fn push_address(entity: &mut Entity, address: Address) {
     if let Some(country) = &address.country {
         push_unique(&mut entity.countries, country.clone());
     }
-    push_unique(&mut entity.addresses, address);
+    let same = entity
+        .addresses
+        .iter_mut()
+        .find(|known| address.full.is_some() && known.full == address.full);
+    let Some(known) = same else {
+        push_unique(&mut entity.addresses, address);
+        return;
+    };
+    known.street = known.street.take().or(address.street);
+    known.city = known.city.take().or(address.city);
+    known.region = known.region.take().or(address.region);
+    known.postal_code = known.postal_code.take().or(address.postal_code);
+    known.country = known.country.take().or(address.country);
 }
 
 fn address_of(record: &Record) -> Address {
