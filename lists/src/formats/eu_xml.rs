@@ -82,6 +82,8 @@ struct Current {
     /// Text of the open `remark` element.
     remark: Option<String>,
     has_primary: bool,
+    /// Whether `designationDate` gave the listing date.
+    designated: bool,
 }
 
 impl Parser<'_> {
@@ -267,12 +269,14 @@ impl Parser<'_> {
                 remarks.push(format!("{label}: {value}"));
             }
         }
+        let designated = entity.listed_on.is_some();
         self.current = Some(Current {
             entity,
             location,
             remarks,
             remark: None,
             has_primary: false,
+            designated,
         });
     }
 
@@ -363,13 +367,21 @@ fn read_regulation(current: &mut Current, attributes: &Attributes) {
     if let Some(programme) = attributes.get("programme").and_then(|p| non_empty(p)) {
         push_unique(&mut current.entity.programs, programme);
     }
-    if current.entity.listed_on.is_some() {
+    if current.designated {
         return;
     }
     // Without a designationDate, the earliest regulation is the listing.
-    if let Some(date) = attributes
+    let Some(date) = attributes
         .get("publicationDate")
         .and_then(|d| date_attribute(d))
+    else {
+        return;
+    };
+    if current
+        .entity
+        .listed_on
+        .as_ref()
+        .is_none_or(|known| date < *known)
     {
         current.entity.listed_on = Some(date);
     }
