@@ -25,9 +25,11 @@ fn load_text(dir: &Path, text: &str) -> Result<LoadedList, ListError> {
 const FULL: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <export xmlns="http://eu.europa.ec/fpi/fsd/export" generationDate="2024-01-15T17:44:48.427+01:00" globalFileId="151">
   <sanctionEntity designationDetails="" unitedNationId="QDi.001" euReferenceNumber="EU.27.28" logicalId="13">
+    <regulation publicationDate="2013-05-05" programme="IRQ" logicalId="5"/>
     <regulation regulationType="amendment" organisationType="council" publicationDate="2011-04-20" entryIntoForceDate="2011-04-21" numberTitle="2011/235 (OJ L100)" programme="IRQ" logicalId="1">
       <publicationUrl>https://eur-lex.europa.eu/x</publicationUrl>
     </regulation>
+    <regulation publicationDate="2012-01-01" programme="IRQ" logicalId="4"/>
     <subjectType code="person" classificationCode="P"/>
     <nameAlias firstName="Saddam" middleName="" lastName="Hussein Al-Tikriti" wholeName="Saddam Hussein Al-Tikriti" function="Former President" gender="M" title="Dr" nameLanguage="" strong="true" regulationLanguage="en" logicalId="17">
       <regulationSummary regulationType="amendment" publicationDate="2011-04-20" numberTitle="2011/235" publicationUrl="https://eur-lex.europa.eu/x"/>

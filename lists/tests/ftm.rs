@@ -112,7 +112,7 @@ fn eu_sample_warns_of_missing_addresses() {
         .iter()
         .any(|id| id.kind == IdentifierKind::RegistrationNumber && id.value == "808000714"));
 
-    // The sample holds one Address, and not the ones its entities name.
+    // The sample contains one Address, and not the ones its entities name.
     let first = &list.report.warnings[0];
     assert_eq!(first.location, "line 1");
     assert!(
@@ -184,7 +184,7 @@ fn samples_load_the_same_twice() {
     }
 }
 
-const SMALL: &str = r#"{"id":"p1","schema":"Person","caption":"Ivan Petrov","target":true,"properties":{"name":["Ivan Petrov"],"firstName":["Ivan"],"lastName":["Petrov"],"weakAlias":["Vanya"],"previousName":["Ivan Sidorov"],"birthDate":["1970-05"],"gender":["male"],"passportNumber":["P123"],"citizenship":["ru"],"addressEntity":["addr-old"]}}
+const SMALL: &str = r#"{"id":"p1","schema":"Person","caption":"Ivan Petrov","target":true,"properties":{"name":["Ivan Petrov"],"firstName":["Ivan"],"lastName":["Petrov"],"weakAlias":["Vanya"],"previousName":["Ivan Sidorov"],"birthDate":["1970-05"],"gender":["male"],"passportNumber":["P123"],"citizenship":["ru"],"address":["1 Red Square, Moscow"],"addressEntity":["addr-old"]}}
 {"id":"v1","schema":"Vessel","caption":"SEA STAR","target":true,"properties":{"name":["SEA STAR"],"imoNumber":["9123456"],"flag":["pa"]}}
 {"id":"a1","schema":"Airplane","caption":"EP-ABC","target":true,"properties":{"name":["EP-ABC"],"registrationNumber":["EP-ABC"]}}
 {"id":"w1","schema":"CryptoWallet","target":false,"properties":{"publicKey":["0xdeadbeef"],"currency":["eth"],"holder":["p1"]}}

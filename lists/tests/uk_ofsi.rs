@@ -28,7 +28,7 @@ fn real_file() -> Option<PathBuf> {
     }
 }
 
-/// The published file, loaded once for the tests that only read it.
+/// Loads the published file once for the tests that only read it.
 fn real_list() -> Option<&'static LoadedList> {
     static LIST: OnceLock<Option<LoadedList>> = OnceLock::new();
     LIST.get_or_init(|| {

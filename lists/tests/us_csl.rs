@@ -28,7 +28,7 @@ fn real_file() -> Option<PathBuf> {
     }
 }
 
-/// The published file, loaded once for the tests that only read it.
+/// Loads the published file once for the tests that only read it.
 fn real_list() -> Option<&'static LoadedList> {
     static LIST: OnceLock<Option<LoadedList>> = OnceLock::new();
     LIST.get_or_init(|| {
@@ -179,7 +179,7 @@ fn real_file_loads_the_same_twice() {
     assert_eq!(first.entities, second.entities);
 }
 
-/// A row with the given cells, the rest empty.
+/// Builds a row with the given cells, the rest empty.
 fn row(cells: &[(&str, &str)]) -> String {
     HEADER
         .split(',')

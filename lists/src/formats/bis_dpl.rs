@@ -10,7 +10,7 @@
 //!
 //! The file does not say whether a party is a person or an organization.
 //! A name with a legal-form or business word (INC, LTD, LLC, GMBH, S.A.,
-//! COMPANY, AIRLINES, TRADING, ...) is an organization; every other name
+//! COMPANY, AIRLINES, TRADING, ...) is an organization. Every other name
 //! is of unknown kind rather than a guessed person.
 
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use csv::StringRecord;
 use sha2::{Digest, Sha256};
 
-use super::csv_table::{self, Columns};
+use super::csv_table::{self, Row};
 use super::dates::{full_iso, parse_slash_date, SlashOrder};
 use super::text::{non_empty, push_unique};
 use crate::error::ListError;
@@ -72,7 +72,7 @@ const ORGANIZATION_WORDS: &[&str] = &[
     "TRADING",
 ];
 
-/// Whether the file's first line is the Denied Persons List header.
+/// Checks whether the file's first line is the Denied Persons List header.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(1024)]);
     let first = head.lines().next().unwrap_or("");
@@ -88,32 +88,15 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
-    let text = decode_text(&file.bytes);
-    if text.trim().is_empty() {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
+    let text = csv_table::text_of(file)?;
     let mut reader = csv_table::reader(&text, b'\t');
     let mut record = StringRecord::new();
-    if !csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
-    let columns = Columns::new(&record);
-    columns.require(file, FORMAT, &REQUIRED)?;
+    let columns = csv_table::read_header(&mut reader, &mut record, file, FORMAT, &REQUIRED)?;
 
     let mut parties = Parties::default();
     while csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        read_row(
-            &record,
-            &columns,
-            list_id,
-            &file.name,
-            context,
-            &mut parties,
-        );
+        let row = Row::new(&record, &columns, &file.name);
+        read_row(&row, list_id, context, &mut parties);
     }
     Ok(parties.finish())
 }
@@ -157,51 +140,27 @@ impl Parties {
     }
 }
 
-fn read_row(
-    record: &StringRecord,
-    columns: &Columns,
-    list_id: &str,
-    file: &str,
-    context: &mut LoadContext,
-    parties: &mut Parties,
-) {
-    let line = csv_table::line_of(record);
-    let location = format!("line {line}");
-    if csv_table::is_blank(record) {
+fn read_row(row: &Row, list_id: &str, context: &mut LoadContext, parties: &mut Parties) {
+    if !row.is_data(context) {
         return;
     }
-    if columns.is_header(record) {
-        context.warn(file, location, "the header row repeats here; skipped");
-        return;
-    }
-    if record.len() != columns.len() {
-        let message = format!(
-            "row has {} cells but the header has {}; row skipped",
-            record.len(),
-            columns.len()
-        );
-        context.warn(file, location, message);
-        return;
-    }
-    let cell = |name: &str| columns.cell(record, name);
-    let name = cell("Name");
+    let name = row.cell("Name");
     if name.is_empty() {
-        context.warn(file, location, "Name is empty; row skipped");
+        row.warn(context, "Name is empty; row skipped");
         return;
     }
-    let effective = cell("Effective_Date");
+    let effective = row.cell("Effective_Date");
     let index = parties.get_or_insert(list_id, name, effective);
     let entity = &mut parties.entities[index];
 
     match parse_slash_date(effective, SlashOrder::MonthFirst).and_then(full_iso) {
         Some(iso) => entity.listed_on = Some(iso),
-        None => context.warn(
-            file,
-            location,
+        None => row.warn(
+            context,
             format!("Effective_Date '{effective}' is not a date in the form mm/dd/yyyy; listing date left unknown"),
         ),
     }
-    add_address(entity, record, columns);
+    add_address(entity, row);
     let remarks = &mut parties.remarks[index];
     for (column, label) in [
         ("Expiration_Date", "Expiration date"),
@@ -209,14 +168,14 @@ fn read_row(
         ("Action", "Action"),
         ("FR_Citation", "Federal Register"),
     ] {
-        if let Some(value) = non_empty(cell(column)) {
+        if let Some(value) = non_empty(row.cell(column)) {
             push_unique(remarks, format!("{label}: {value}"));
         }
     }
 }
 
-fn add_address(entity: &mut Entity, record: &StringRecord, columns: &Columns) {
-    let cell = |name: &str| non_empty(columns.cell(record, name));
+fn add_address(entity: &mut Entity, row: &Row) {
+    let cell = |name: &str| non_empty(row.cell(name));
     let address = Address {
         street: cell("Street_Address"),
         city: cell("City"),
@@ -234,7 +193,7 @@ fn add_address(entity: &mut Entity, record: &StringRecord, columns: &Columns) {
     push_unique(&mut entity.addresses, address);
 }
 
-/// Organization when a word of the name is a legal form or business word,
+/// Returns organization when a word of the name is a legal form or business word,
 /// else unknown.
 fn kind_of(name: &str) -> EntityKind {
     let is_organization = name

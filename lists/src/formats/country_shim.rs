@@ -14,7 +14,7 @@ pub(crate) fn country_code(text: &str) -> Option<&'static str> {
         .map(|(_, code)| *code)
 }
 
-/// The ISO alpha-2 code for `text` where it is known, else the text as
+/// Returns the ISO alpha-2 code for `text` where it is known, else the text as
 /// written, trimmed.
 pub(crate) fn country(text: &str) -> String {
     country_code(text)

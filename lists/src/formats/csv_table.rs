@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use csv::StringRecord;
 
 use crate::error::ListError;
-use crate::source::{InputFile, MAX_FIELD_BYTES};
+use crate::source::{decode_text, InputFile, LoadContext, MAX_FIELD_BYTES};
 
 /// Column positions of a header row, found by name.
 #[derive(Debug, Clone)]
@@ -65,8 +65,8 @@ impl Columns {
         &self.names
     }
 
-    /// The trimmed cell of the named column, or "" when the column or the
-    /// cell is absent.
+    /// Returns the trimmed cell of the named column, or "" when the column
+    /// or the cell is absent.
     pub(crate) fn cell<'r>(&self, record: &'r StringRecord, name: &str) -> &'r str {
         self.index
             .get(name)
@@ -75,7 +75,7 @@ impl Columns {
             .unwrap_or("")
     }
 
-    /// Whether `record` repeats the header row.
+    /// Checks whether `record` repeats the header row.
     pub(crate) fn is_header(&self, record: &StringRecord) -> bool {
         record.len() == self.names.len()
             && record
@@ -85,7 +85,90 @@ impl Columns {
     }
 }
 
-/// A CSV reader over decoded text that leaves headers, ragged rows and
+/// Decodes the text of `file`. A file of only blanks is
+/// [`ListError::Empty`].
+pub(crate) fn text_of(file: &InputFile) -> Result<std::borrow::Cow<'_, str>, ListError> {
+    let text = decode_text(&file.bytes);
+    if text.trim().is_empty() {
+        return Err(ListError::Empty {
+            path: file.path.clone(),
+        });
+    }
+    Ok(text)
+}
+
+/// Reads the header row and checks that it has the `required` columns.
+pub(crate) fn read_header(
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut StringRecord,
+    file: &InputFile,
+    format: &'static str,
+    required: &[&str],
+) -> Result<Columns, ListError> {
+    if !next_record(reader, record, file, format)? {
+        return Err(ListError::Empty {
+            path: file.path.clone(),
+        });
+    }
+    let columns = Columns::new(record);
+    columns.require(file, format, required)?;
+    Ok(columns)
+}
+
+/// One data row with its header, file name and line, for reading cells
+/// by column name and reporting problems.
+pub(crate) struct Row<'a> {
+    pub(crate) record: &'a StringRecord,
+    pub(crate) columns: &'a Columns,
+    pub(crate) file: &'a str,
+    pub(crate) line: u64,
+}
+
+impl<'a> Row<'a> {
+    pub(crate) fn new(record: &'a StringRecord, columns: &'a Columns, file: &'a str) -> Row<'a> {
+        Row {
+            record,
+            columns,
+            file,
+            line: line_of(record),
+        }
+    }
+
+    /// Returns the trimmed cell of the named column, or "" when absent.
+    pub(crate) fn cell(&self, name: &str) -> &'a str {
+        self.columns.cell(self.record, name)
+    }
+
+    /// Records a warning located at this row's line.
+    pub(crate) fn warn(&self, context: &mut LoadContext, message: impl Into<String>) {
+        context.warn(self.file, format!("line {}", self.line), message);
+    }
+
+    /// Checks whether the row is data to read. Blank rows are passed over.
+    /// A repeated header, or a row whose cell count differs from the
+    /// header's, is a warning and skipped.
+    pub(crate) fn is_data(&self, context: &mut LoadContext) -> bool {
+        if is_blank(self.record) {
+            return false;
+        }
+        if self.columns.is_header(self.record) {
+            self.warn(context, "the header row repeats here; skipped");
+            return false;
+        }
+        if self.record.len() != self.columns.len() {
+            let message = format!(
+                "row has {} cells but the header has {}; the file may be cut short or a cell lacks quotes; row skipped",
+                self.record.len(),
+                self.columns.len()
+            );
+            self.warn(context, message);
+            return false;
+        }
+        true
+    }
+}
+
+/// Builds a CSV reader over decoded text that leaves headers, ragged rows and
 /// comments to the caller.
 pub(crate) fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
@@ -130,12 +213,12 @@ pub(crate) fn next_record(
     Ok(true)
 }
 
-/// The 1-based line where `record` starts.
+/// Returns the 1-based line where `record` starts.
 pub(crate) fn line_of(record: &StringRecord) -> u64 {
     record.position().map(|p| p.line()).unwrap_or(0)
 }
 
-/// Whether every cell of `record` is blank.
+/// Checks whether every cell of `record` is blank.
 pub(crate) fn is_blank(record: &StringRecord) -> bool {
     record.iter().all(|cell| cell.trim().is_empty())
 }

@@ -3,7 +3,7 @@
 
 use crate::model::PartialDate;
 
-/// Which field comes first in a numeric date with slashes.
+/// The order of day and month in a numeric date with slashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SlashOrder {
     /// dd/mm/yyyy, as UK lists write dates.
@@ -53,7 +53,7 @@ pub(crate) fn parse_english_date(text: &str) -> Option<PartialDate> {
     }
 }
 
-/// The ISO form "YYYY-MM-DD" of a date whose day is known.
+/// Returns the ISO form "YYYY-MM-DD" of a date whose day is known.
 pub(crate) fn full_iso(date: PartialDate) -> Option<String> {
     date.day.map(|_| date.to_string())
 }

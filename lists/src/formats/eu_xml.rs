@@ -1,7 +1,7 @@
 //! EU financial sanctions consolidated list XML (the "FSF" export).
 //!
-//! The root `export` carries `generationDate`; each `sanctionEntity`
-//! (`logicalId`, `euReferenceNumber`, `designationDate`) holds a
+//! The root `export` carries `generationDate`. Each `sanctionEntity`
+//! (`logicalId`, `euReferenceNumber`, `designationDate`) contains a
 //! `subjectType` (person or enterprise), `regulation` elements with the
 //! `programme`, `nameAlias` elements with the name in attributes,
 //! `citizenship`, `birthdate`, `identification`, `address` and `remark`
@@ -27,7 +27,7 @@ use crate::source::{decode_text, InputFile, LoadContext, MAX_FIELD_BYTES};
 
 const FORMAT: &str = "EU consolidated list XML";
 
-/// Whether the start of the file has an `export` root of the EU list.
+/// Checks whether the start of the file has an `export` root of the EU list.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(4096)]);
     head.contains("export") && (head.contains("generationDate") || head.contains("sanctionEntity"))
@@ -82,6 +82,8 @@ struct Current {
     /// Text of the open `remark` element.
     remark: Option<String>,
     has_primary: bool,
+    /// Whether `designationDate` gave the listing date.
+    designated: bool,
 }
 
 impl Parser<'_> {
@@ -267,12 +269,14 @@ impl Parser<'_> {
                 remarks.push(format!("{label}: {value}"));
             }
         }
+        let designated = entity.listed_on.is_some();
         self.current = Some(Current {
             entity,
             location,
             remarks,
             remark: None,
             has_primary: false,
+            designated,
         });
     }
 
@@ -363,13 +367,21 @@ fn read_regulation(current: &mut Current, attributes: &Attributes) {
     if let Some(programme) = attributes.get("programme").and_then(|p| non_empty(p)) {
         push_unique(&mut current.entity.programs, programme);
     }
-    if current.entity.listed_on.is_some() {
+    if current.designated {
         return;
     }
     // Without a designationDate, the earliest regulation is the listing.
-    if let Some(date) = attributes
+    let Some(date) = attributes
         .get("publicationDate")
         .and_then(|d| date_attribute(d))
+    else {
+        return;
+    };
+    if current
+        .entity
+        .listed_on
+        .as_ref()
+        .is_none_or(|known| date < *known)
     {
         current.entity.listed_on = Some(date);
     }
@@ -421,37 +433,13 @@ fn read_name_alias(current: &mut Current, attributes: &Attributes, problems: &mu
 }
 
 fn read_birthdate(current: &mut Current, attributes: &Attributes, problems: &mut Vec<String>) {
-    let get = |key: &str| attributes.get(key).and_then(|v| non_empty(v));
-    let approximate = get("circa").is_some_and(|c| c == "true");
-    let number = |key: &str| get(key).and_then(|v| v.parse::<u16>().ok());
-    let from = match (get("birthdate"), number("year"), number("yearRangeFrom")) {
-        (Some(text), _, _) => PartialDate::parse_iso(&text),
-        (None, Some(year), _) => {
-            let month = number("monthOfYear").and_then(|m| u8::try_from(m).ok());
-            let day = number("dayOfMonth").and_then(|d| u8::try_from(d).ok());
-            PartialDate::new(year, month, day.filter(|_| month.is_some()))
-        }
-        (None, None, Some(year)) => PartialDate::new(year, None, None),
-        (None, None, None) => None,
-    };
-    let to = number("yearRangeTo").and_then(|year| PartialDate::new(year, None, None));
-    let stated = ["birthdate", "year", "yearRangeFrom"]
-        .iter()
-        .any(|k| get(k).is_some());
-    match from {
-        Some(from) => push_unique(
-            &mut current.entity.birth_dates,
-            BirthDate {
-                from,
-                to: to.filter(|to| *to != from),
-                approximate,
-            },
-        ),
-        None if stated => problems.push(
-            "birthdate has no valid date in birthdate, year or yearRangeFrom; date left out".into(),
-        ),
-        None => {}
+    match birth_date_of(attributes) {
+        Ok(Some(date)) => push_unique(&mut current.entity.birth_dates, date),
+        Ok(None) => {}
+        Err(problem) => problems.push(problem),
     }
+
+    let get = |key: &str| attributes.get(key).and_then(|v| non_empty(v));
     let place = [
         get("city").or_else(|| get("place")),
         get("countryDescription"),
@@ -464,6 +452,42 @@ fn read_birthdate(current: &mut Current, attributes: &Attributes, problems: &mut
     if let Some(place) = non_empty(&place) {
         push_unique(&mut current.entity.birth_places, place);
     }
+}
+
+/// Reads `birthdate`, else `year` with `monthOfYear` and `dayOfMonth`,
+/// else `yearRangeFrom` and `yearRangeTo`. `Ok(None)` when none is given.
+fn birth_date_of(attributes: &Attributes) -> Result<Option<BirthDate>, String> {
+    let get = |key: &str| attributes.get(key).and_then(|v| non_empty(v));
+    let number = |key: &str| get(key).and_then(|v| v.parse::<u16>().ok());
+    let from = match (get("birthdate"), number("year"), number("yearRangeFrom")) {
+        (Some(text), _, _) => PartialDate::parse_iso(&text),
+        (None, Some(year), _) => {
+            let month = number("monthOfYear").and_then(|m| u8::try_from(m).ok());
+            let day = number("dayOfMonth").and_then(|d| u8::try_from(d).ok());
+            PartialDate::new(year, month, day.filter(|_| month.is_some()))
+        }
+        (None, None, Some(year)) => PartialDate::new(year, None, None),
+        (None, None, None) => None,
+    };
+
+    let stated = ["birthdate", "year", "yearRangeFrom"]
+        .iter()
+        .any(|key| get(key).is_some());
+    let Some(from) = from else {
+        if stated {
+            return Err(
+                "birthdate has no valid date in birthdate, year or yearRangeFrom; date left out"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    };
+    let to = number("yearRangeTo").and_then(|year| PartialDate::new(year, None, None));
+    Ok(Some(BirthDate {
+        from,
+        to: to.filter(|to| *to != from),
+        approximate: get("circa").is_some_and(|c| c == "true"),
+    }))
 }
 
 fn read_identification(current: &mut Current, attributes: &Attributes, problems: &mut Vec<String>) {

@@ -55,7 +55,7 @@ const IDENTIFIER_PROPERTIES: [&str; 10] = [
     "callSign",
 ];
 
-/// The identifier kind of a property in [`IDENTIFIER_PROPERTIES`].
+/// Returns the identifier kind of a property in [`IDENTIFIER_PROPERTIES`].
 fn identifier_kind(property: &str) -> IdentifierKind {
     match property {
         "passportNumber" => IdentifierKind::Passport,
@@ -70,7 +70,7 @@ fn identifier_kind(property: &str) -> IdentifierKind {
     }
 }
 
-/// Whether the first non-blank line is a JSON object with a schema and
+/// Checks whether the first non-blank line is a JSON object with a schema and
 /// properties.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(64 * 1024)]);
@@ -230,7 +230,7 @@ fn string_values(value: &Value) -> Vec<String> {
     }
 }
 
-/// What the loader does with a record of each schema.
+/// The part a record of each schema plays in the load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Thing(EntityKind),
@@ -565,13 +565,13 @@ fn add_names(entity: &mut Entity, record: &Record) {
     }
 }
 
-/// The name-part values of `record` that occur in `full`, compared
-/// without case: FollowTheMoney lists parts apart from the names, in every
+/// Finds the name-part values of `record` that occur in `full`, compared
+/// without case. FollowTheMoney lists parts apart from the names, in every
 /// script the names use.
 fn parts_within(full: &str, record: &Record) -> NameParts {
     let lower = full.to_lowercase();
-    // The longest value that occurs in the name; one written in the
-    // name's own case wins over one that matches only without case.
+    // Of the values that occur in the name, one written in the name's own
+    // case wins over one that matches only without case, then the longer.
     let part = |property: &str| {
         record
             .values(property)
@@ -682,11 +682,26 @@ fn add_remarks(entity: &mut Entity, record: &Record) {
     }
 }
 
+/// Adds an address; one whose `full` text is already there fills in the
+/// parts the earlier one lacks, because FollowTheMoney often states an
+/// address both as an `address` string and as an Address record.
 fn push_address(entity: &mut Entity, address: Address) {
     if let Some(country) = &address.country {
         push_unique(&mut entity.countries, country.clone());
     }
-    push_unique(&mut entity.addresses, address);
+    let same = entity
+        .addresses
+        .iter_mut()
+        .find(|known| address.full.is_some() && known.full == address.full);
+    let Some(known) = same else {
+        push_unique(&mut entity.addresses, address);
+        return;
+    };
+    known.street = known.street.take().or(address.street);
+    known.city = known.city.take().or(address.city);
+    known.region = known.region.take().or(address.region);
+    known.postal_code = known.postal_code.take().or(address.postal_code);
+    known.country = known.country.take().or(address.country);
 }
 
 fn address_of(record: &Record) -> Address {

@@ -1,6 +1,13 @@
 //! One module per published list format. Each exposes
 //! `parse(files, list_id, context) -> Result<Vec<Entity>, ListError>`:
 //! whole-file problems are errors, row problems are warnings in `context`.
+//! The single-file formats (uk_ofsi, eu_xml, us_csl, bis_dpl, ftm,
+//! watchlist) take one `&InputFile` and also expose `sniff(file) -> bool`,
+//! which checks whether the content looks like that format.
+//!
+//! Shared helpers: `csv_table` (CSV columns by header name), `dates`,
+//! `text`, `registry_numbers` (registry and tax numbers in free text) and
+//! `country_shim` (country names to ISO codes).
 
 use crate::error::ListError;
 use crate::load::Format;

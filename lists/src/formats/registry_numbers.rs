@@ -12,7 +12,7 @@
 
 use crate::model::{Identifier, IdentifierKind};
 
-/// The identifiers found in `text`, in the order written.
+/// Finds the identifiers in `text`, in the order written.
 pub(crate) fn registry_numbers(text: &str) -> Vec<Identifier> {
     let mut found = Vec::new();
     let mut label = String::new();

@@ -1,14 +1,14 @@
 //! Small text helpers shared by the loaders: splitting list cells,
 //! numbered enumerations and de-duplicated pushes.
 
-/// The trimmed, non-empty pieces of `text` split at `separator`.
+/// Returns the trimmed, non-empty pieces of `text` split at `separator`.
 pub(crate) fn split_list(text: &str, separator: char) -> impl Iterator<Item = &str> {
     text.split(separator)
         .map(str::trim)
         .filter(|s| !s.is_empty())
 }
 
-/// The trimmed text, or `None` when it is empty.
+/// Returns the trimmed text, or `None` when it is empty.
 pub(crate) fn non_empty(text: &str) -> Option<String> {
     let trimmed = text.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_string())

@@ -2,7 +2,7 @@
 //!
 //! The file opens with a "Last Updated,dd/mm/yyyy" line (the publication
 //! date), then a header, then one row per name variant. Rows that share a
-//! `Group ID` are one target; a target with several addresses or birth
+//! `Group ID` are one target. A target with several addresses or birth
 //! dates repeats each name once per address or date, so names, dates,
 //! addresses and identifiers are merged without duplicates. Columns are
 //! found by header name. Other facts sit in the `Other Information` cell
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use csv::StringRecord;
 
 use super::country_shim::{country, country_code};
-use super::csv_table::{self, Columns};
+use super::csv_table::{self, Columns, Row};
 use super::dates::{full_iso, parse_slash_date, SlashOrder};
 use super::registry_numbers::registry_numbers;
 use super::text::{non_empty, push_unique, split_enumerated};
@@ -38,7 +38,7 @@ const ADDRESS_LINES: [&str; 6] = [
     "Address 6",
 ];
 
-/// Whether the file looks like the OFSI consolidated list: a "Last
+/// Checks whether the file looks like the OFSI consolidated list: a "Last
 /// Updated" first line or a header with "Name 6" and "Group ID".
 pub fn sniff(file: &InputFile) -> bool {
     let head = &file.bytes[..file.bytes.len().min(4096)];
@@ -59,19 +59,15 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
-    let text = decode_text(&file.bytes);
-    if text.trim().is_empty() {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
+    let text = csv_table::text_of(file)?;
     let mut reader = csv_table::reader(&text, b',');
     let mut record = StringRecord::new();
     let columns = read_header(&mut reader, &mut record, file, context)?;
 
     let mut groups = Groups::default();
     while csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        read_row(&record, &columns, list_id, file, context, &mut groups);
+        let row = Row::new(&record, &columns, &file.name);
+        read_row(&row, list_id, context, &mut groups);
     }
     Ok(groups.finish())
 }
@@ -153,54 +149,8 @@ impl Groups {
     }
 }
 
-/// One row in context: where it is and how to report about it.
-struct Row<'a> {
-    record: &'a StringRecord,
-    columns: &'a Columns,
-    file: &'a str,
-    line: u64,
-}
-
-impl Row<'_> {
-    fn cell(&self, name: &str) -> &str {
-        self.columns.cell(self.record, name)
-    }
-
-    fn warn(&self, context: &mut LoadContext, message: impl Into<String>) {
-        context.warn(self.file, format!("line {}", self.line), message);
-    }
-}
-
-fn read_row(
-    record: &StringRecord,
-    columns: &Columns,
-    list_id: &str,
-    file: &InputFile,
-    context: &mut LoadContext,
-    groups: &mut Groups,
-) {
-    let row = Row {
-        record,
-        columns,
-        file: &file.name,
-        line: csv_table::line_of(record),
-    };
-    if csv_table::is_blank(record) {
-        return;
-    }
-    if columns.is_header(record) {
-        row.warn(context, "the header row repeats here; skipped");
-        return;
-    }
-    if record.len() != columns.len() {
-        row.warn(
-            context,
-            format!(
-                "row has {} cells but the header has {}; row skipped",
-                record.len(),
-                columns.len()
-            ),
-        );
+fn read_row(row: &Row, list_id: &str, context: &mut LoadContext, groups: &mut Groups) {
+    if !row.is_data(context) {
         return;
     }
     let group_id = row.cell("Group ID");
@@ -208,7 +158,7 @@ fn read_row(
         row.warn(context, "Group ID is empty; row skipped");
         return;
     }
-    let kind = kind_of(&row, context);
+    let kind = kind_of(row, context);
     let target = groups.get_or_insert(list_id, group_id, kind);
     if target.entity.kind != kind {
         row.warn(
@@ -220,7 +170,7 @@ fn read_row(
             ),
         );
     }
-    add_row(target, &row, context);
+    add_row(target, row, context);
 }
 
 fn kind_of(row: &Row, context: &mut LoadContext) -> EntityKind {
@@ -304,7 +254,7 @@ fn name_type_of(row: &Row, context: &mut LoadContext) -> NameType {
     }
 }
 
-/// The name in Name 1 to Name 6 (Name 6 is the surname or the whole name
+/// Builds the name in Name 1 to Name 6 (Name 6 is the surname or the whole name
 /// of an entity), with its parts for a person and the Title cell's titles.
 fn latin_name(row: &Row, kind: EntityKind, name_type: NameType) -> Option<Name> {
     let given: Vec<&str> = GIVEN_NAMES
@@ -440,7 +390,7 @@ fn add_documents(target: &mut Target, row: &Row, prefix: &str, kind: IdentifierK
     }
 }
 
-/// The country named by the first one to three words of `text`.
+/// Returns the country named by the first one to three words of `text`.
 fn leading_country(text: &str) -> Option<String> {
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || c == '.' || c == ',')
@@ -533,7 +483,7 @@ fn add_other_information(target: &mut Target, row: &Row) {
     }
 }
 
-/// The first word of a tag's value: the reference itself, without the
+/// Returns the first word of a tag's value: the reference itself, without the
 /// sentences that may follow it in the same value.
 fn first_word(value: &str) -> &str {
     value

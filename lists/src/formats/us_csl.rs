@@ -4,7 +4,7 @@
 //!
 //! Each row keeps the list it comes from (the `source` column, such as
 //! "Entity List (EL) - Bureau of Industry and Security") as a program
-//! beside the codes of the `programs` column, so a hit says which list it
+//! beside the codes of the `programs` column, so a hit names the list it
 //! is on. Treasury parties on several Treasury lists appear once per list
 //! with the same `_id`; those rows merge into one entity. The `ids` column
 //! holds "type, number, country" entries separated by ";". Known document
@@ -18,7 +18,7 @@ use csv::StringRecord;
 use sha2::{Digest, Sha256};
 
 use super::country_shim::country;
-use super::csv_table::{self, Columns};
+use super::csv_table::{self, Row};
 use super::dates::parse_english_date;
 use super::text::{non_empty, push_unique, split_list};
 use crate::error::ListError;
@@ -47,7 +47,7 @@ const REMARK_COLUMNS: [(&str, &str); 12] = [
     ("source_information_url", "Source information"),
 ];
 
-/// Whether the first line is the Consolidated Screening List header.
+/// Checks whether the first line is the Consolidated Screening List header.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(2048)]);
     let first = head.lines().next().unwrap_or("");
@@ -68,30 +68,14 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
-    let text = decode_text(&file.bytes);
-    if text.trim().is_empty() {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
+    let text = csv_table::text_of(file)?;
     let mut reader = csv_table::reader(&text, b',');
     let mut record = StringRecord::new();
-    if !csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
-    let columns = Columns::new(&record);
-    columns.require(file, FORMAT, &REQUIRED)?;
+    let columns = csv_table::read_header(&mut reader, &mut record, file, FORMAT, &REQUIRED)?;
 
     let mut parties = Parties::default();
     while csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        let row = Row {
-            record: &record,
-            columns: &columns,
-            file: &file.name,
-            line: csv_table::line_of(&record),
-        };
+        let row = Row::new(&record, &columns, &file.name);
         read_row(&row, list_id, context, &mut parties);
     }
     Ok(parties.finish())
@@ -125,38 +109,8 @@ impl Parties {
     }
 }
 
-struct Row<'a> {
-    record: &'a StringRecord,
-    columns: &'a Columns,
-    file: &'a str,
-    line: u64,
-}
-
-impl Row<'_> {
-    fn cell(&self, name: &str) -> &str {
-        self.columns.cell(self.record, name)
-    }
-
-    fn warn(&self, context: &mut LoadContext, message: impl Into<String>) {
-        context.warn(self.file, format!("line {}", self.line), message);
-    }
-}
-
 fn read_row(row: &Row, list_id: &str, context: &mut LoadContext, parties: &mut Parties) {
-    if csv_table::is_blank(row.record) {
-        return;
-    }
-    if row.columns.is_header(row.record) {
-        row.warn(context, "the header row repeats here; skipped");
-        return;
-    }
-    if row.record.len() != row.columns.len() {
-        let message = format!(
-            "row has {} cells but the header has {}; the file may be cut short; row skipped",
-            row.record.len(),
-            row.columns.len()
-        );
-        row.warn(context, message);
+    if !row.is_data(context) {
         return;
     }
     let name = row.cell("name");
@@ -187,7 +141,7 @@ fn read_row(row: &Row, list_id: &str, context: &mut LoadContext, parties: &mut P
     add_start_date(entity, row, context);
 }
 
-/// `_id`, else `entity_number`, else a digest of source and name.
+/// Returns `_id`, else `entity_number`, else a digest of source and name.
 fn id_of(row: &Row) -> String {
     for column in ["_id", "entity_number"] {
         if let Some(id) = non_empty(row.cell(column)) {
@@ -234,7 +188,7 @@ fn add_names(entity: &mut Entity, row: &Row) {
     }
 }
 
-/// A name; a person's name written "FAMILY, Given" gets its parts.
+/// Builds a name. A person's name written "FAMILY, Given" gets its parts.
 fn name_with_parts(full: &str, name_type: NameType, is_person: bool) -> Name {
     let mut name = Name::new(full, name_type);
     if is_person {
@@ -330,7 +284,7 @@ fn add_vessel_facts(entity: &mut Entity, row: &Row) {
     }
 }
 
-/// What one entry of the `ids` column adds to the entity.
+/// The use the loader makes of one entry of the `ids` column.
 enum IdEntry {
     Document(IdentifierKind),
     Wallet(String),

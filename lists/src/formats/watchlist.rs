@@ -33,9 +33,9 @@
 //! that names the line, the column and what to write instead:
 //!
 //! - an empty or repeated `id`, or an empty `name`: the row is skipped;
-//! - a row with more cells than the header: the row is skipped (a cell
-//!   with a comma needs quotes); a row with fewer cells reads the missing
-//!   ones as empty, without a warning;
+//! - a row with more cells than the header: the row is skipped, because
+//!   a cell with a comma needs quotes. A row with fewer cells reads the
+//!   missing ones as empty, without a warning;
 //! - an unknown `kind`: the row is used with kind unknown;
 //! - a bad value in a list cell (a country that is not two letters, a
 //!   date that is not ISO, an identifier without a value, a wallet without
@@ -50,7 +50,7 @@ use std::collections::HashMap;
 use csv::StringRecord;
 
 use super::country_shim::country_code;
-use super::csv_table::{self, Columns};
+use super::csv_table::{self, Columns, Row};
 use super::text::{non_empty, push_unique, split_list};
 use crate::error::ListError;
 use crate::model::{
@@ -74,7 +74,7 @@ const COLUMNS: [&str; 10] = [
     "remarks",
 ];
 
-/// Whether the first line that is not a comment is a watch list header.
+/// Checks whether the first line that is not a comment is a watch list header.
 pub fn sniff(file: &InputFile) -> bool {
     let head = decode_text(&file.bytes[..file.bytes.len().min(4096)]);
     let Some(header) = head
@@ -98,31 +98,20 @@ pub fn parse(
     list_id: &str,
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
-    let text = decode_text(&file.bytes);
+    let text = csv_table::text_of(file)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .comment(Some(b'#'))
         .from_reader(text.as_bytes());
     let mut record = StringRecord::new();
-    if !csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        return Err(ListError::Empty {
-            path: file.path.clone(),
-        });
-    }
-    let columns = Columns::new(&record);
-    columns.require(file, FORMAT, &REQUIRED)?;
+    let columns = csv_table::read_header(&mut reader, &mut record, file, FORMAT, &REQUIRED)?;
     warn_unknown_columns(&columns, &record, &file.name, context);
 
     let mut entities = Vec::new();
     let mut lines_by_id: HashMap<String, u64> = HashMap::new();
     while csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
-        let row = Row {
-            record: &record,
-            columns: &columns,
-            file: &file.name,
-            line: csv_table::line_of(&record),
-        };
+        let row = Row::new(&record, &columns, &file.name);
         if let Some(entity) = read_row(&row, list_id, &mut lines_by_id, context) {
             entities.push(entity);
         }
@@ -156,23 +145,10 @@ fn warn_unknown_columns(
     );
 }
 
-struct Row<'a> {
-    record: &'a StringRecord,
-    columns: &'a Columns,
-    file: &'a str,
-    line: u64,
-}
-
-impl Row<'_> {
-    fn cell(&self, name: &str) -> &str {
-        self.columns.cell(self.record, name)
-    }
-
-    /// Warns about a cell of `column`: what is wrong and what to write.
-    fn warn(&self, context: &mut LoadContext, column: &str, message: impl Into<String>) {
-        let location = format!("line {}, column {column}", self.line);
-        context.warn(self.file, location, message);
-    }
+/// Warns about a cell of `column`: what is wrong and what to write.
+fn warn_cell(row: &Row, context: &mut LoadContext, column: &str, message: impl Into<String>) {
+    let location = format!("line {}, column {column}", row.line);
+    context.warn(row.file, location, message);
 }
 
 fn read_row(
@@ -196,7 +172,8 @@ fn read_row(
     let id = row.cell("id");
     let name = row.cell("name");
     if id.is_empty() {
-        row.warn(
+        warn_cell(
+            row,
             context,
             "id",
             "id is empty; give every row a unique id; row skipped",
@@ -207,11 +184,12 @@ fn read_row(
         let message = format!(
             "id '{id}' is already used on line {first}; give every row its own id; row skipped"
         );
-        row.warn(context, "id", message);
+        warn_cell(row, context, "id", message);
         return None;
     }
     if name.is_empty() {
-        row.warn(
+        warn_cell(
+            row,
             context,
             "name",
             "name is empty; write the main name; row skipped",
@@ -249,13 +227,13 @@ fn kind_of(row: &Row, context: &mut LoadContext) -> EntityKind {
             let message = format!(
                 "kind '{text}' is not one of person, organization, vessel, aircraft, wallet; the row is read with kind unknown"
             );
-            row.warn(context, "kind", message);
+            warn_cell(row, context, "kind", message);
             EntityKind::Unknown
         }
     }
 }
 
-/// An upper-cased ISO alpha-2 code, or `None` unless `text` is two ASCII
+/// Returns the upper-cased ISO alpha-2 code, or `None` unless `text` is two ASCII
 /// letters.
 fn alpha2(text: &str) -> Option<String> {
     (text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic()))
@@ -268,13 +246,13 @@ fn read_countries(entity: &mut Entity, row: &Row, context: &mut LoadContext) {
             push_unique(&mut entity.countries, code);
         } else if let Some(code) = country_code(value) {
             let message = format!("country '{value}' is read as {code}; write the code {code}");
-            row.warn(context, "countries", message);
+            warn_cell(row, context, "countries", message);
             push_unique(&mut entity.countries, code.to_string());
         } else {
             let message = format!(
                 "country '{value}' is not an ISO 3166-1 alpha-2 code such as GB; value left out"
             );
-            row.warn(context, "countries", message);
+            warn_cell(row, context, "countries", message);
         }
     }
 }
@@ -287,7 +265,7 @@ fn read_birth_dates(entity: &mut Entity, row: &Row, context: &mut LoadContext) {
                 let message = format!(
                     "birth date '{value}' is not YYYY, YYYY-MM or YYYY-MM-DD; value left out"
                 );
-                row.warn(context, "birth_date", message);
+                warn_cell(row, context, "birth_date", message);
             }
         }
     }
@@ -298,11 +276,11 @@ fn read_identifiers(entity: &mut Entity, row: &Row, context: &mut LoadContext) {
         match parse_identifier(value) {
             Ok((identifier, problem)) => {
                 if let Some(problem) = problem {
-                    row.warn(context, "identifiers", problem);
+                    warn_cell(row, context, "identifiers", problem);
                 }
                 push_unique(&mut entity.identifiers, identifier);
             }
-            Err(problem) => row.warn(context, "identifiers", problem),
+            Err(problem) => warn_cell(row, context, "identifiers", problem),
         }
     }
 }
@@ -357,11 +335,12 @@ fn read_wallets(entity: &mut Entity, row: &Row, context: &mut LoadContext) {
     for value in split_list(row.cell("wallets"), ';') {
         match parse_wallet(value) {
             Ok(wallet) => push_unique(&mut entity.wallets, wallet),
-            Err(problem) => row.warn(context, "wallets", problem),
+            Err(problem) => warn_cell(row, context, "wallets", problem),
         }
     }
     if entity.kind == EntityKind::Wallet && entity.wallets.is_empty() {
-        row.warn(
+        warn_cell(
+            row,
             context,
             "wallets",
             "kind is wallet but no wallet address was read; add one as ASSET:address",
