@@ -503,6 +503,7 @@ impl Reader<'_, '_> {
         let bands = fields.get("bands").map(|b| self.bands(b, &label));
         let reason = self.string(fields.get("reason"), "reason", node);
         self.string(fields.get("description"), "description", node);
+        self.check_rule_keys(table, loc, &label);
         if reason.is_none() && !table_has(table, "reason") {
             self.missing(
                 loc,
@@ -520,6 +521,24 @@ impl Reader<'_, '_> {
             value,
             bands,
             reason,
+        }
+    }
+
+    /// Reports the keys a rule lacks: a predicate rule needs `when` and
+    /// `weight`, a band rule needs `value`.
+    fn check_rule_keys(&mut self, table: &DeTable<'_>, loc: Loc, label: &str) {
+        let missing: &[(&str, &str)] = if table_has(table, "bands") {
+            &[("value", "value = \"sanctions(any)\"")]
+        } else {
+            &[
+                ("when", "when = \"amount >= 10000\""),
+                ("weight", "weight = 40"),
+            ]
+        };
+        for (key, example) in missing {
+            if !table_has(table, key) {
+                self.missing(loc, key, label, example);
+            }
         }
     }
 

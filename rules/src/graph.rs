@@ -45,11 +45,11 @@ impl RuleGraph {
                 Err(error) => unreadable.push((name, error)),
             }
         }
-        let (graph, mut report) = build(&sources);
         if unreadable.is_empty() {
+            let (graph, report) = build(&sources);
             return graph.ok_or(report);
         }
-        let mut problems = report.problems().to_vec();
+        // Without every file the graph is incomplete, so its other problems would mislead.
         let mut diag = Diagnostics::new(&[]);
         for (name, error) in unreadable {
             diag.file_error(
@@ -58,9 +58,7 @@ impl RuleGraph {
                 format!("cannot read rule graph file: {error}"),
             );
         }
-        problems.extend(diag.into_problems());
-        report = ValidationReport::new(problems, None);
-        Err(report)
+        Err(ValidationReport::new(diag.into_problems(), None))
     }
 
     /// Loads a graph from one text; `name` labels it in reports.

@@ -19,7 +19,7 @@ pub fn parse_window(text: &str) -> Result<Duration, String> {
         'd' => 24 * 3600,
         _ => {
             return Err(format!(
-                "window \"{text}\" has no unit; end it with m (minutes), h (hours) or d (days), such as \"24h\""
+                "window \"{text}\" does not end in a unit; end it with m (minutes), h (hours) or d (days), such as \"24h\""
             ))
         }
     };

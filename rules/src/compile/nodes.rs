@@ -282,15 +282,9 @@ impl Compiler<'_, '_> {
         (rule, reads)
     }
 
+    /// Missing `when` and `weight` keys are reported while reading the
+    /// document, where a key of the wrong type can be told from an absent one.
     fn predicate_rule(&mut self, node: &RuleNode, label: &str, rule: &mut RuleDef) {
-        if node.when.is_none() {
-            self.diag.error(
-                ProblemKind::MissingKey,
-                node.loc,
-                Some(label),
-                "a rule needs `when` (a condition) or `value` with `bands`".to_owned(),
-            );
-        }
         if let Some(value) = &node.value {
             self.diag.error(
                 ProblemKind::InvalidValue,
@@ -299,15 +293,8 @@ impl Compiler<'_, '_> {
                 "`value` is read only with `bands`; add bands or remove `value`".to_owned(),
             );
         }
-        match &node.weight {
-            Some(weight) => rule.weight = self.weight(weight, label),
-            None if node.when.is_some() => self.diag.error(
-                ProblemKind::MissingKey,
-                node.loc,
-                Some(label),
-                "missing required key `weight`; add it, for example weight = 40".to_owned(),
-            ),
-            None => {}
+        if let Some(weight) = &node.weight {
+            rule.weight = self.weight(weight, label);
         }
     }
 
@@ -327,26 +314,18 @@ impl Compiler<'_, '_> {
                 "a band rule takes its weight from its bands; remove `weight`".to_owned(),
             );
         }
-        let score = match &node.value {
-            Some(value) => {
-                let site = ExprSite {
-                    text: value,
-                    node: label,
-                    key: "value",
-                    allow_aggregates: true,
-                    allow_fired: true,
-                };
-                self.lower_number(&site).map(|(id, score)| {
-                    rule.value = Some(id);
-                    score
-                })
-            }
-            None => {
-                self.diag.error(ProblemKind::MissingKey, node.loc, Some(label),
-                    "a band rule needs `value`, the number its bands divide, such as value = \"sanctions(any)\"".to_owned());
-                None
-            }
-        };
+        let score = node.value.as_ref().and_then(|value| {
+            let site = ExprSite {
+                text: value,
+                node: label,
+                key: "value",
+                allow_aggregates: true,
+                allow_fired: true,
+            };
+            let (id, score) = self.lower_number(&site)?;
+            rule.value = Some(id);
+            Some(score)
+        });
         if bands.is_empty() {
             self.diag.error(
                 ProblemKind::InvalidValue,
