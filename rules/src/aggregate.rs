@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-/// What an aggregate computes over the transactions in its window.
+/// The computation an aggregate runs over the transactions in its window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AggregateFunction {
     /// Number of transactions.

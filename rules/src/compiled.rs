@@ -82,7 +82,7 @@ impl TypologyDef {
     }
 }
 
-/// How the decision node combines typologies.
+/// The method by which the decision node combines typologies.
 #[derive(Debug)]
 pub(crate) enum Combine {
     /// The strictest typology decision; the score is the highest typology score.
@@ -104,7 +104,7 @@ pub(crate) struct OverrideDef {
     pub reason: String,
 }
 
-/// A score against review and block thresholds.
+/// Decides a score against review and block thresholds.
 pub(crate) fn decide(score: f64, review: f64, block: f64) -> Decision {
     if score >= block {
         Decision::Block

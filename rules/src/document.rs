@@ -1,6 +1,7 @@
-//! Reads graph files into located, untyped-checked nodes. Each TOML value
-//! keeps its location, and every unknown key, missing key and wrong type is
-//! reported; reading goes on past each problem so one pass finds them all.
+//! Reads graph files into nodes whose values keep their locations, before
+//! any type checking of predicates. Every unknown key, missing key and wrong
+//! type is reported, and reading goes on past each problem, so one pass
+//! finds them all.
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -223,8 +224,8 @@ impl Reader<'_, '_> {
         }
     }
 
-    /// The items of an array of tables such as `[[rule]]`, each with its
-    /// location and 1-based position for labelling a node without an id.
+    /// Collects the items of an array of tables such as `[[rule]]`, each with
+    /// its location and 1-based position for labelling a node without an id.
     fn tables<'a, 'i>(&mut self, item: Option<&'a Item<'i>>, key: &str) -> Vec<Entry<'a, 'i>> {
         let Some(item) = item else {
             return Vec::new();
@@ -344,7 +345,7 @@ impl Reader<'_, '_> {
             .collect()
     }
 
-    /// A table of names to numbers, such as rates or weights.
+    /// Reads a table of names to numbers, such as rates or weights.
     fn number_table(
         &mut self,
         item: &Item<'_>,
@@ -366,7 +367,7 @@ impl Reader<'_, '_> {
         entries
     }
 
-    /// The `id` of a node and the label used for it in problems.
+    /// Reads the `id` of a node and returns it with the label used for the node in problems.
     fn id(
         &mut self,
         fields: &mut Fields<'_, '_>,

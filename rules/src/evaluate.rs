@@ -62,9 +62,9 @@ fn with_input<R>(facts: &Facts, rules: &[RuleOutcome], f: impl FnOnce(&Input<'_>
     f(&input)
 }
 
-/// A predicate rule fires when its condition holds. A band rule fires when
-/// its guard holds (if it has one) and its value falls in a band of
-/// non-zero weight; a missing value fires nothing.
+/// Evaluates one rule. A predicate rule fires when its condition is true.
+/// A band rule fires when its guard, if any, is true and its value falls in
+/// a band of non-zero weight. A missing value fires nothing.
 fn rule_outcome(graph: &Compiled, rule: &RuleDef, input: &Input<'_>) -> RuleOutcome {
     if let Some(when) = rule.when {
         if !graph.program.eval(when, input).is_true() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::compiled::Compiled;
 
-/// What happens to a transaction, from least to most severe.
+/// The outcome for a transaction, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Decision {
     #[default]
@@ -110,7 +110,7 @@ impl Evaluation {
         self.graph.as_deref().map_or("", |g| g.version.as_str())
     }
 
-    /// Every rule's result, in the order of the graph files.
+    /// Returns every rule's result, in the order of the graph files.
     pub fn rules(&self) -> impl Iterator<Item = RuleResult<'_>> {
         let graph = self.graph.as_deref();
         self.rules
@@ -131,7 +131,7 @@ impl Evaluation {
             })
     }
 
-    /// The rules that fired.
+    /// Returns the rules that fired.
     pub fn fired_rules(&self) -> impl Iterator<Item = RuleResult<'_>> {
         self.rules().filter(|r| r.fired)
     }
@@ -150,7 +150,7 @@ impl Evaluation {
             })
     }
 
-    /// The overrides whose condition held.
+    /// Returns the overrides whose condition was true.
     pub fn overrides(&self) -> impl Iterator<Item = OverrideResult<'_>> {
         let graph = self.graph.as_deref();
         self.overrides.iter().filter_map(move |&i| {
@@ -163,8 +163,8 @@ impl Evaluation {
         })
     }
 
-    /// The reasons to show an analyst: those of fired rules with a positive
-    /// weight, then those of applied overrides.
+    /// Returns the reasons to show an analyst: those of fired rules with a
+    /// positive weight, then those of applied overrides.
     pub fn reasons(&self) -> impl Iterator<Item = &str> {
         self.fired_rules()
             .filter(|r| r.weight > 0.0)

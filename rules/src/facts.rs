@@ -48,7 +48,7 @@ impl Facts {
         self.clear();
     }
 
-    /// The version of the graph these facts are filled for.
+    /// Returns the version of the graph these facts are filled for.
     pub fn graph_version(&self) -> &str {
         &self.graph.version
     }
@@ -91,7 +91,7 @@ impl Facts {
     /// graph's reference currency with the graph's rate table. Returns the
     /// converted amount. When the currency has no rate, the graph has no
     /// [currency] section, or the amount is negative or not finite, the
-    /// `amount` feature stays missing and `None` is returned; `currency` is
+    /// `amount` feature stays missing and `None` is returned. `currency` is
     /// set either way, so a rule can test `missing(amount)`.
     pub fn set_amount(&mut self, amount: f64, currency: &str) -> Option<f64> {
         let code = self.intern(currency, StringKind::Code);
@@ -109,7 +109,7 @@ impl Facts {
         Some(converted)
     }
 
-    /// The amount in the reference currency, as set by [`Facts::set_amount`].
+    /// Returns the amount in the reference currency, as set by [`Facts::set_amount`].
     /// The engine adds this to `sum` and `max` aggregates.
     pub fn amount(&self) -> Option<f64> {
         self.slots[slot::AMOUNT].number()
@@ -211,7 +211,7 @@ impl Facts {
     }
 }
 
-/// The upper-cased country code of a BIC, or why the BIC is invalid.
+/// Extracts the upper-cased country code of a BIC, or the reason the BIC is invalid.
 fn bic_country(bic: &str) -> Result<[u8; 2], &'static str> {
     let bytes = bic.as_bytes();
     if bytes.len() != 8 && bytes.len() != 11 {

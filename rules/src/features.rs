@@ -24,7 +24,7 @@ impl Role {
         Role::CreditorAgent,
     ];
 
-    /// The name used in predicates, such as `ultimate_debtor`.
+    /// Returns the name used in predicates, such as `ultimate_debtor`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Debtor => "debtor",
@@ -36,7 +36,7 @@ impl Role {
         }
     }
 
-    /// Whether the role is a bank (agent) rather than a party.
+    /// Returns whether the role is a bank (agent) rather than a party.
     pub fn is_agent(self) -> bool {
         matches!(self, Role::DebtorAgent | Role::CreditorAgent)
     }
@@ -113,8 +113,8 @@ pub(crate) enum StringKind {
 }
 
 impl StringKind {
-    /// Whether `value` is a well-formed value of this kind, and so can ever
-    /// equal a value set through [`crate::Facts`].
+    /// Returns whether `value` is a well-formed value of this kind, and so
+    /// can ever equal a value set through [`crate::Facts`].
     pub fn accepts(self, value: &str) -> bool {
         let upper_alnum = |s: &str| {
             s.bytes()
@@ -137,7 +137,7 @@ impl StringKind {
         }
     }
 
-    /// What a well-formed value looks like, for error messages.
+    /// Describes a well-formed value, for error messages.
     pub fn describe(self) -> &'static str {
         match self {
             StringKind::Country => {
@@ -151,7 +151,7 @@ impl StringKind {
         }
     }
 
-    /// Whether setters upper-case values of this kind.
+    /// Returns whether setters upper-case values of this kind.
     pub fn is_upper_cased(self) -> bool {
         !matches!(self, StringKind::Text)
     }
@@ -167,7 +167,7 @@ pub(crate) enum FeatureType {
     String(StringKind),
 }
 
-/// Which argument a built-in feature takes.
+/// The argument a built-in feature takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Argument {
     None,
@@ -322,7 +322,7 @@ pub(crate) fn resolve_argument(
         .ok_or_else(|| allowed_arguments(feature.argument))
 }
 
-/// The arguments a feature accepts, written for an error message.
+/// Lists the arguments a feature accepts, for an error message.
 pub(crate) fn allowed_arguments(argument: Argument) -> String {
     let names: Vec<&str> = match argument {
         Argument::None => Vec::new(),
@@ -336,7 +336,7 @@ pub(crate) fn allowed_arguments(argument: Argument) -> String {
     text
 }
 
-/// The closest built-in feature name, for a "did you mean" hint.
+/// Finds the closest candidate name, for a "did you mean" hint.
 pub(crate) fn closest_name<'a>(
     name: &str,
     candidates: impl Iterator<Item = &'a str>,

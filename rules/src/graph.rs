@@ -76,12 +76,12 @@ impl RuleGraph {
         graph.ok_or(report)
     }
 
-    /// The default graph built into this crate, [`DEFAULT_GRAPH`].
+    /// Loads the default graph built into this crate, [`DEFAULT_GRAPH`].
     pub fn bundled_default() -> Result<RuleGraph, ValidationReport> {
         RuleGraph::from_str(DEFAULT_GRAPH_NAME, DEFAULT_GRAPH)
     }
 
-    /// The first 12 hex characters of [`RuleGraph::digest`]; verdicts record it.
+    /// Returns the first 12 hex characters of [`RuleGraph::digest`], which verdicts record.
     pub fn version(&self) -> &str {
         &self.inner.version
     }
@@ -92,12 +92,12 @@ impl RuleGraph {
         &self.inner.digest
     }
 
-    /// The `[graph] name`, or "unnamed".
+    /// Returns the `[graph] name`, or "unnamed".
     pub fn name(&self) -> &str {
         &self.inner.name
     }
 
-    /// The currency that `amount` is converted into, if the graph has a [currency] section.
+    /// Returns the currency that `amount` is converted into, if the graph has a [currency] section.
     pub fn reference_currency(&self) -> Option<&str> {
         self.inner.currency.as_ref().map(|c| c.reference.as_str())
     }
@@ -108,8 +108,8 @@ impl RuleGraph {
         &self.inner.aggregates
     }
 
-    /// Whether the transaction in `facts` counts towards the aggregate at
-    /// `index`: true when the aggregate has no filter or its filter holds.
+    /// Tests whether the transaction in `facts` counts towards the aggregate
+    /// at `index`. It does when the aggregate has no filter or its filter holds.
     /// The filter reads only transaction features, so call this after
     /// setting them and before setting aggregates. An index out of range
     /// returns false.
@@ -146,7 +146,7 @@ impl RuleGraph {
         self.inner.typologies.iter().map(|t| t.id.as_str())
     }
 
-    /// A fact buffer for this graph, all facts missing.
+    /// Creates a fact buffer for this graph, with all facts missing.
     pub fn new_facts(&self) -> Facts {
         Facts::new(Arc::clone(&self.inner))
     }

@@ -18,7 +18,7 @@
 //!
 //! Parts: [`expr`] parses predicates; `document` reads TOML with locations;
 //! `compile` type-checks and resolves everything into a compact program;
-//! [`Facts`] holds one transaction's facts; [`RuleGraph::evaluate`] fills an
+//! [`Facts`] contains one transaction's facts; [`RuleGraph::evaluate`] fills an
 //! [`Evaluation`]. Loading reports every problem at once in a
 //! [`ValidationReport`]; [`check`] backs the `screener rules check` command.
 //!

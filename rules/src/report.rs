@@ -133,26 +133,26 @@ impl ValidationReport {
         ValidationReport { problems, version }
     }
 
-    /// All problems, errors and warnings, sorted by file, line and column.
+    /// Returns all problems, errors and warnings, sorted by file, line and column.
     pub fn problems(&self) -> &[Problem] {
         &self.problems
     }
 
-    /// The problems that stop the graph from loading.
+    /// Returns the problems that stop the graph from loading.
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems
             .iter()
             .filter(|p| p.severity == Severity::Error)
     }
 
-    /// The problems that let the graph load.
+    /// Returns the problems that let the graph load.
     pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
         self.problems
             .iter()
             .filter(|p| p.severity == Severity::Warning)
     }
 
-    /// Whether any problem is an error.
+    /// Returns whether any problem is an error.
     pub fn has_errors(&self) -> bool {
         self.errors().next().is_some()
     }

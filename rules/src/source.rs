@@ -25,7 +25,7 @@ impl SourceFile {
         }
     }
 
-    /// 1-based line and character column of a byte offset.
+    /// Returns the 1-based line and character column of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset);
@@ -38,7 +38,7 @@ impl SourceFile {
     }
 }
 
-/// Where a value sits: a file index into the loaded sources and a byte span.
+/// The location of a value: a file index into the loaded sources and a byte span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Loc {
     pub file: usize,
@@ -104,7 +104,7 @@ impl<'s> Diagnostics<'s> {
         });
     }
 
-    /// "file:line" of a location, for messages that point to a second place.
+    /// Formats a location as "file:line", for messages that point to a second place.
     pub fn describe(&self, loc: Loc) -> String {
         match self.sources.get(loc.file) {
             Some(source) => format!("{}:{}", source.name, source.position(loc.start).0),
@@ -120,8 +120,8 @@ impl<'s> Diagnostics<'s> {
         self.problems
     }
 
-    /// The location of byte `offset` inside an expression written as the
-    /// TOML string at `loc`. It is exact when the string is a one-line
+    /// Locates byte `offset` inside an expression written as the TOML
+    /// string at `loc`. It is exact when the string is a one-line
     /// literal without escapes, and falls back to the string's start.
     pub fn expression_loc(&self, loc: Loc, expression: &str, offset: usize) -> Loc {
         let Some(source) = self.sources.get(loc.file) else {

@@ -16,7 +16,7 @@ pub(crate) enum Value {
 }
 
 impl Value {
-    /// A boolean context's reading: a missing or non-boolean value is false.
+    /// Reads the value as a condition, where a missing or non-boolean value is false.
     pub fn is_true(self) -> bool {
         matches!(self, Value::Bool(true))
     }
@@ -29,17 +29,17 @@ impl Value {
     }
 }
 
-/// An interned string. Strings that the graph mentions get their symbol
-/// number with [`KNOWN`] set; any other string is a 63-bit FNV-1a hash, so
-/// two unknown strings compare equal when their hashes do (a collision
-/// chance of about 2^-63 per pair).
+/// An interned string. A string that the graph mentions is its symbol
+/// number with [`KNOWN`] set. Any other string is a 63-bit FNV-1a hash, so
+/// two unknown strings compare equal when their hashes do, with a collision
+/// chance of about 2^-63 per pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StrId(u64);
 
 const KNOWN: u64 = 1 << 63;
 
 impl StrId {
-    /// The symbol number of a string the graph mentions.
+    /// Returns the symbol number of a string the graph mentions.
     pub fn symbol(self) -> Option<usize> {
         (self.0 & KNOWN != 0).then_some((self.0 & !KNOWN) as usize)
     }
@@ -69,8 +69,8 @@ impl Hasher for Fnv {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// Longest value that a lookup upper-cases on the stack; longer values can
-/// never equal a code literal, which validation limits to 16 characters.
+/// Maximum length of a value that a lookup upper-cases on the stack. Longer
+/// values can never equal a code literal, which validation limits to 16 characters.
 const MAX_UPPER_CASED: usize = 32;
 
 /// Every string literal and set member of a graph, numbered.

@@ -13,7 +13,7 @@ pub const VERSION_LEN: usize = 12;
 /// Bumped when the canonical form changes, so old and new digests differ.
 const CANONICAL_FORM: &str = "screener-rules canonical v1\n";
 
-/// The full hex digest, or `None` when a file is not valid TOML.
+/// Computes the full hex digest, or `None` when a file is not valid TOML.
 pub(crate) fn digest(sources: &[SourceFile]) -> Option<String> {
     let mut canonical = Vec::with_capacity(sources.len());
     for source in sources {

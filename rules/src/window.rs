@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-/// The shortest window an aggregate may use.
+/// The minimum window an aggregate may use: 1 minute.
 pub const MIN_WINDOW: Duration = Duration::from_secs(60);
-/// The longest window an aggregate may use: 90 days.
+/// The maximum window an aggregate may use: 90 days.
 pub const MAX_WINDOW: Duration = Duration::from_secs(90 * 24 * 3600);
 
 /// Parses a window such as "15m", "1h" or "30d" (minutes, hours, days).
-/// The error text says what is wrong and what is allowed.
+/// The error text names what is wrong and what is allowed.
 pub fn parse_window(text: &str) -> Result<Duration, String> {
     let Some(unit) = text.chars().last() else {
         return Err("window is empty; write a count and a unit, such as \"1h\"".into());

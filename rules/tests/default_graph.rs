@@ -31,8 +31,8 @@ impl Tx<'_> {
     }
 }
 
-/// A clean domestic payment of 250 EUR between two German parties with
-/// weak name matches and quiet accounts; every case starts from it.
+/// Builds a clean domestic payment of 250 EUR between two German parties
+/// with weak name matches and quiet accounts. Every case starts from it.
 fn baseline(graph: &RuleGraph) -> Tx<'_> {
     let mut tx = Tx {
         graph,

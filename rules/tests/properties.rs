@@ -112,7 +112,7 @@ fn code() -> impl Strategy<Value = String> {
     ]
 }
 
-/// One optional value per role.
+/// Generates one optional value per role.
 fn roles<S: Strategy>(value: S) -> impl Strategy<Value = Vec<Option<S::Value>>> {
     prop::collection::vec(prop::option::of(value), Role::ALL.len())
 }
@@ -198,7 +198,7 @@ proptest! {
         prop_assert!(evaluation.score().is_finite());
         prop_assert_eq!(evaluation.rules().count(), graph.rule_ids().count());
         for index in 0..graph.aggregates().len() {
-            // Filters read the same facts; any answer is fine, a panic is not.
+            // Filters read the same facts. Any result is fine, but a panic is not.
             let _ = graph.aggregate_applies(index, &facts);
         }
     }

@@ -48,7 +48,7 @@ block = 100
 combine = "max"
 "#;
 
-/// The 1-based line of the `n`th (1-based) occurrence of `needle`.
+/// Returns the 1-based line of the `n`th (1-based) occurrence of `needle`.
 fn line_of(text: &str, needle: &str, n: usize) -> usize {
     let offset = text
         .match_indices(needle)
@@ -631,7 +631,7 @@ fn unknown_keys_list_the_allowed_keys() {
 }
 
 #[test]
-fn unused_nodes_are_warnings_that_let_the_graph_load() {
+fn unused_nodes_are_warnings() {
     let text = format!(
         "{VALID}\n[[rule]]\nid = \"spare\"\nwhen = \"amount > 1\"\nweight = 1\nreason = \"Spare\"\n\n[[aggregate]]\nid = \"sum_24h\"\nfunction = \"sum\"\nkey = \"debtor_account\"\nwindow = \"24h\"\n"
     )

@@ -13,7 +13,7 @@ use crate::value::{SymbolSet, Value};
 
 use super::Compiler;
 
-/// Where an expression comes from and what it may read.
+/// The origin of an expression and the features it may read.
 pub(crate) struct ExprSite<'a> {
     pub text: &'a At<String>,
     /// Label of the node, such as "rule `large_amount`".
@@ -567,8 +567,8 @@ impl Compiler<'_, '_> {
         self.typed(Node::Compare(compare, l.node, r.node), Ty::Bool)
     }
 
-    /// A score compared with a number outside 0..=1 is a threshold that can
-    /// never or always hold.
+    /// Reports a score compared with a number outside 0..=1, a threshold
+    /// that is never or always met.
     fn check_score_range(
         &mut self,
         l: &Typed,

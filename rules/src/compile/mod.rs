@@ -96,8 +96,8 @@ pub(crate) fn compile(
     })
 }
 
-/// The `[graph] name`, or "unnamed".
 impl Compiler<'_, '_> {
+    /// Returns the `[graph] name`, or "unnamed", reporting extra [graph] sections.
     fn graph_name(&mut self, document: &Document) -> String {
         let mut names = document.graph.iter();
         let first = names.next();

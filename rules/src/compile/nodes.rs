@@ -283,7 +283,7 @@ impl Compiler<'_, '_> {
     }
 
     /// Missing `when` and `weight` keys are reported while reading the
-    /// document, where a key of the wrong type can be told from an absent one.
+    /// document, where a key of the wrong type can be distinguished from an absent one.
     fn predicate_rule(&mut self, node: &RuleNode, label: &str, rule: &mut RuleDef) {
         if let Some(value) = &node.value {
             self.diag.error(

@@ -79,8 +79,8 @@ impl Compiler<'_, '_> {
         }
     }
 
-    /// Collects the members of set `index` and of the sets it includes;
-    /// `path` holds the sets being expanded, to find include cycles.
+    /// Collects the members of set `index` and of the sets it includes.
+    /// `path` contains the sets being expanded, to find include cycles.
     fn flatten(
         &mut self,
         index: usize,

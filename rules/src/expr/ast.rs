@@ -142,7 +142,7 @@ pub mod prec {
 }
 
 impl Expr {
-    /// How tightly this expression binds when printed without parentheses.
+    /// Returns how tightly this expression binds when printed without parentheses.
     fn precedence(&self) -> u8 {
         match &self.kind {
             ExprKind::Binary { op, .. } => op.precedence(),

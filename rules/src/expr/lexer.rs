@@ -33,7 +33,7 @@ pub enum Token {
 }
 
 impl Token {
-    /// How the token reads in an error message.
+    /// Describes the token for an error message.
     pub fn describe(&self) -> String {
         match self {
             Token::Number(n) => format!("number {n}"),

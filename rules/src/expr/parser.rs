@@ -81,7 +81,7 @@ impl Parser<'_> {
         }
     }
 
-    /// An error at the current token, or at the end of the text.
+    /// Builds an error at the current token, or at the end of the text.
     fn error_here(&self, message: String) -> ParseError {
         let at = self
             .tokens
