@@ -48,7 +48,7 @@ pub(crate) struct TypologyOutcome {
 /// The output of [`crate::RuleGraph::evaluate`]: the decision, the score,
 /// every rule's and typology's result and the overrides applied. Reuse one
 /// per worker: after the first evaluation with a graph it does not allocate.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Evaluation {
     /// The graph of the last evaluation; replaced only when the graph changes.
     pub(crate) graph: Option<Arc<Compiled>>,
@@ -58,6 +58,20 @@ pub struct Evaluation {
     pub(crate) typologies: Vec<TypologyOutcome>,
     /// Indexes of the overrides whose condition held.
     pub(crate) overrides: Vec<u32>,
+}
+
+impl fmt::Debug for Evaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fired: Vec<&str> = self.fired_rules().map(|r| r.id).collect();
+        let overrides: Vec<&str> = self.overrides().map(|o| o.id).collect();
+        f.debug_struct("Evaluation")
+            .field("graph_version", &self.graph_version())
+            .field("decision", &self.decision)
+            .field("score", &self.score)
+            .field("fired", &fired)
+            .field("overrides", &overrides)
+            .finish()
+    }
 }
 
 /// One rule's result.

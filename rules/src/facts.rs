@@ -16,7 +16,7 @@ use crate::value::Value;
 ///
 /// A fact never set is missing. Score setters keep the highest score set
 /// for a role since the last clear, so the engine can call them once per hit.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Facts {
     graph: Arc<Compiled>,
     slots: [Value; slot::COUNT],
@@ -208,6 +208,19 @@ impl Facts {
 
     fn intern(&self, text: &str, kind: StringKind) -> Value {
         Value::String(self.graph.symbols.lookup(text, kind.is_upper_cased()))
+    }
+}
+
+impl std::fmt::Debug for Facts {
+    /// Shows the graph version and how many facts are set, not the values,
+    /// because they describe parties of a payment.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |values: &[Value]| values.iter().filter(|v| **v != Value::Missing).count();
+        f.debug_struct("Facts")
+            .field("graph_version", &self.graph.version)
+            .field("facts_set", &set(&self.slots))
+            .field("aggregates_set", &set(&self.aggregates))
+            .finish()
     }
 }
 

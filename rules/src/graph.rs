@@ -26,7 +26,7 @@ pub const DEFAULT_GRAPH_NAME: &str = "config/rules/default.toml";
 /// A validated, compiled rule graph: immutable, `Send + Sync`, and cheap to
 /// clone (clones share one compiled graph). The engine keeps the current
 /// graph in an `ArcSwap` and swaps in a newly loaded one on reload.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RuleGraph {
     inner: Arc<Compiled>,
 }
@@ -163,6 +163,17 @@ impl RuleGraph {
     }
 }
 
+impl std::fmt::Debug for RuleGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleGraph")
+            .field("name", &self.inner.name)
+            .field("version", &self.inner.version)
+            .field("rules", &self.inner.rules.len())
+            .field("aggregates", &self.inner.aggregates.len())
+            .finish()
+    }
+}
+
 /// Validates the graph spread over `paths` and returns every problem, with
 /// the graph's version when it is valid. `screener rules check` prints it.
 pub fn check(paths: &[PathBuf]) -> ValidationReport {
@@ -202,5 +213,30 @@ fn build(sources: &[SourceFile]) -> (Option<RuleGraph>, ValidationReport) {
             )
         }
         None => (None, ValidationReport::new(problems, None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn graph_facts_and_evaluation_are_send_and_sync() {
+        assert_send_sync::<RuleGraph>();
+        assert_send_sync::<Facts>();
+        assert_send_sync::<Evaluation>();
+    }
+
+    #[test]
+    fn debug_output_shows_no_fact_values() {
+        let graph = RuleGraph::bundled_default().expect("default graph loads");
+        let mut facts = graph.new_facts();
+        facts.set_country(crate::Role::Creditor, "IR");
+        let printed = format!("{facts:?}");
+        assert!(printed.contains("facts_set: 1"), "{printed}");
+        assert!(!printed.contains("IR"), "{printed}");
+        assert!(format!("{graph:?}").contains(graph.version()));
     }
 }

@@ -335,3 +335,82 @@ fn expression() -> impl Strategy<Value = Expr> {
         ]
     })
 }
+
+/// Pieces of predicates, to build random but plausible expressions that
+/// reach the type checker rather than stopping at the parser.
+const PIECES: &[&str] = &[
+    "amount",
+    "sanctions(creditor)",
+    "sanctions(any)",
+    "country(any)",
+    "country(debtor)",
+    "region(any)",
+    "currency",
+    "channel",
+    "new_counterparty",
+    "identifier(any)",
+    "debtor_count_1h",
+    "missing(amount)",
+    "fired(structuring)",
+    "fired(nothing)",
+    "unknown_feature",
+    "wallet(source)",
+    "free_text",
+    "and",
+    "or",
+    "not",
+    "in",
+    "not in",
+    "embargoed",
+    "high_risk",
+    "['IR', 'cu']",
+    "==",
+    "!=",
+    "<",
+    ">=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "(",
+    ")",
+    "0.95",
+    "10000",
+    "-1",
+    "'IR'",
+    "'SEPA'",
+    "true",
+    ",",
+];
+
+fn predicate_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(PIECES), 1..12).prop_map(|pieces| pieces.join(" "))
+}
+
+/// The default graph with one more rule, listed in a typology so it is used.
+fn graph_with_rule(when: &str) -> String {
+    let when = when.replace('\\', "\\\\").replace('"', "\\\"");
+    format!(
+        "{}\n[[rule]]\nid = \"random\"\nwhen = \"{when}\"\nweight = 10\nreason = \"Random\"\n\n[[typology]]\nid = \"random_typology\"\nrules = [\"random\"]\nreview = 5\nblock = 10\n",
+        screener_rules::DEFAULT_GRAPH
+    )
+}
+
+proptest! {
+    #[test]
+    fn random_predicates_load_or_report(when in prop_oneof![predicate_text(), "\\PC{0,60}"]) {
+        let text = graph_with_rule(&when);
+        match RuleGraph::from_str("random.toml", &text) {
+            Ok(graph) => {
+                // A predicate that compiles also evaluates.
+                let facts = graph.new_facts();
+                let mut evaluation = Evaluation::new();
+                prop_assert!(graph.evaluate(&facts, &mut evaluation).is_ok());
+            }
+            Err(report) => {
+                prop_assert!(report.has_errors());
+                prop_assert!(report.errors().all(|p| p.line > 0 && !p.message.is_empty()), "{}", report);
+            }
+        }
+    }
+}
