@@ -4,6 +4,7 @@
 //!
 //! This crate knows nothing of tokio, gRPC or RocksDB; the engine wraps it.
 
+pub mod bundle;
 pub mod countries;
 pub mod error;
 pub mod formats;
@@ -13,6 +14,7 @@ pub mod report;
 pub mod script;
 pub mod source;
 
+pub use bundle::{load_bundle, BundleList, BundleManifest};
 pub use error::ListError;
 pub use load::{load, Format, LoadOptions};
 pub use model::{
