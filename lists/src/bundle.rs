@@ -44,8 +44,10 @@ pub struct BundleList {
     /// The list's files, relative to the manifest's folder. The first is
     /// the one loaded; an OFAC CSV set lists its companion files after it.
     pub paths: Vec<PathBuf>,
-    /// The publication date the files state, "YYYY-MM-DD".
-    pub published: String,
+    /// The publication date, "YYYY-MM-DD". A file that states its own
+    /// date must state this one; for a file that states none (OFAC's CSV)
+    /// the load report takes this date.
+    pub published: Option<String>,
     /// The publisher's URL for the list.
     pub source: String,
 }
@@ -170,16 +172,18 @@ fn load_list(base: &Path, list: &BundleList) -> Result<LoadedList, ListError> {
             ),
         ));
     }
-    if report.published.as_deref() != Some(list.published.as_str()) {
-        report.warnings.push(LoadWarning {
-            file: report.files[0].clone(),
-            location: "bundle manifest".into(),
-            message: format!(
-                "the manifest says published {} but the file states {}",
-                list.published,
-                report.published.as_deref().unwrap_or("no date")
-            ),
-        });
+    match (&report.published, &list.published) {
+        (None, manifest) => report.published = manifest.clone(),
+        (Some(stated), Some(manifest)) if stated != manifest => {
+            report.warnings.push(LoadWarning {
+                file: report.files[0].clone(),
+                location: "bundle manifest".into(),
+                message: format!(
+                    "the manifest gives publication date {manifest} but the file states {stated}"
+                ),
+            });
+        }
+        _ => {}
     }
     tracing::info!(
         list = %list.id,
@@ -188,4 +192,87 @@ fn load_list(base: &Path, list: &BundleList) -> Result<LoadedList, ListError> {
         "bundle list loaded"
     );
     Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest_in(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("bundle.toml");
+        std::fs::write(&path, text).expect("write manifest");
+        path
+    }
+
+    const UN_SAMPLE: &str =
+        "<CONSOLIDATED_LIST dateGenerated=\"2026-02-27T00:00:00Z\"><INDIVIDUALS><INDIVIDUAL>\
+        <FIRST_NAME>A</FIRST_NAME><REFERENCE_NUMBER>X.1</REFERENCE_NUMBER></INDIVIDUAL>\
+        </INDIVIDUALS></CONSOLIDATED_LIST>";
+
+    #[test]
+    fn manifest_loads_listed_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("un.xml"), UN_SAMPLE).expect("write list");
+        let manifest = manifest_in(
+            dir.path(),
+            "[[list]]\nid = \"un\"\nformat = \"un_xml\"\npaths = [\"un.xml\"]\n\
+             published = \"2026-02-27\"\nsource = \"https://example.org\"\n",
+        );
+        let lists = load_bundle(&manifest).expect("bundle loads");
+        assert_eq!(lists.len(), 1);
+        assert_eq!(lists[0].report.list, "un");
+        assert_eq!(lists[0].entities.len(), 1);
+        assert!(lists[0].report.warnings.is_empty());
+    }
+
+    #[test]
+    fn date_mismatch_is_a_warning() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("un.xml"), UN_SAMPLE).expect("write list");
+        let manifest = manifest_in(
+            dir.path(),
+            "[[list]]\nid = \"un\"\nformat = \"un_xml\"\npaths = [\"un.xml\"]\n\
+             published = \"2025-01-01\"\nsource = \"https://example.org\"\n",
+        );
+        let lists = load_bundle(&manifest).expect("bundle loads");
+        let warnings = &lists[0].report.warnings;
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].message.contains("2025-01-01"), "{warnings:?}");
+    }
+
+    #[test]
+    fn missing_file_names_the_list() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let manifest = manifest_in(
+            dir.path(),
+            "[[list]]\nid = \"un\"\nformat = \"un_xml\"\npaths = [\"gone.xml\"]\n\
+             source = \"https://example.org\"\n",
+        );
+        let error = load_bundle(&manifest).expect_err("file missing");
+        assert!(error.to_string().contains("gone.xml"), "{error}");
+        assert!(error.to_string().contains("\"un\""), "{error}");
+    }
+
+    #[test]
+    fn unknown_format_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let manifest = manifest_in(
+            dir.path(),
+            "[[list]]\nid = \"x\"\nformat = \"pdf\"\npaths = [\"x.pdf\"]\nsource = \"s\"\n",
+        );
+        let error = load_bundle(&manifest).expect_err("unknown format");
+        assert!(error.to_string().contains("\"pdf\""), "{error}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let manifest = manifest_in(
+            dir.path(),
+            "[[list]]\nid = \"x\"\nformat = \"un_xml\"\npaths = [\"x\"]\nsource = \"s\"\nurl = \"u\"\n",
+        );
+        let error = load_bundle(&manifest).expect_err("unknown key");
+        assert!(error.to_string().contains("url"), "{error}");
+        assert!(error.to_string().contains("bundle.toml"), "{error}");
+    }
 }
