@@ -17,6 +17,7 @@ use crate::source::{InputFile, LoadContext};
 pub mod bis_dpl;
 pub mod eu_xml;
 pub mod ftm;
+pub mod ofac_advanced;
 pub mod ofac_csv;
 pub mod uk_ofsi;
 pub mod un_xml;
@@ -29,6 +30,7 @@ mod csv_table;
 mod dates;
 mod detect;
 mod ofac_record;
+mod ofac_remarks;
 mod registry_numbers;
 mod text;
 pub(crate) mod xml;
@@ -42,6 +44,14 @@ pub fn default_list_id(format: Format, first: &InputFile) -> String {
         return "ofac_cons".to_string();
     }
     format.default_list_id().to_string()
+}
+
+/// True when this build has a parser for `format`.
+pub fn parser_available(format: Format) -> bool {
+    matches!(
+        format,
+        Format::UnXml | Format::OfacAdvancedXml | Format::OfacCsv
+    )
 }
 
 /// Runs the parser of `format` over the files.
@@ -66,11 +76,7 @@ pub fn parse(
         Format::FtmJson => ftm::parse(first, list_id, context),
         Format::WatchlistCsv => watchlist::parse(first, list_id, context),
         Format::UnXml => un_xml::parse(files, list_id, context),
-        Format::OfacCsv | Format::OfacAdvancedXml => {
-            Err(ListError::UnknownFormat {
-                path: first.path.clone(),
-                reason: format!("the {format} parser is not built yet"),
-            })
-        }
+        Format::OfacAdvancedXml => ofac_advanced::parse(files, list_id, context),
+        Format::OfacCsv => ofac_csv::parse(files, list_id, context),
     }
 }
