@@ -8,17 +8,17 @@
 //!   3 or 4 characters) or two characters (longer tokens); a query token
 //!   looks up its own deletions, and shared keys give the candidates,
 //!   which are then checked with the real edit distance;
-//! - Double Metaphone keys, for spellings that sound alike but differ in
-//!   more characters ("Qaddafi", "Kadhafi").
+//! - phonetic keys ([`crate::phonetic`]), for spellings that sound alike
+//!   but differ in more characters ("Qaddafi", "Kadhafi").
 //!
 //! Adjacent tokens of each name are also stored joined ("gazprom bank" as
 //! "gazprombank"), so a query that writes a name as one word reaches it.
 
-use rphonetic::{DoubleMetaphone, Encoder};
 use rustc_hash::FxHashMap;
 
 use crate::model::{Entity, NameType};
 use crate::normalize::{normalize, Token, TokenClass};
+use crate::phonetic::{fnv1a, phonetic_key};
 
 pub(crate) type TokenId = u32;
 
@@ -257,8 +257,9 @@ impl NameIndex {
         }
     }
 
-    /// Stores each pair of adjacent substantive tokens joined. An entry
-    /// that exists only joined weighs what its two parts weigh together.
+    /// Stores each pair of adjacent tokens joined, where at least one of
+    /// them is substantive ("al qaida" as "alqaida"). An entry that exists
+    /// only joined weighs what its two parts weigh together.
     fn add_joined_tokens(&mut self) {
         self.joined_tokens = vec![NO_TOKEN; self.name_tokens.len()];
         let mut text = String::new();
@@ -268,7 +269,7 @@ impl NameIndex {
                 continue;
             }
             let (ea, eb) = (&self.vocab[a as usize], &self.vocab[b as usize]);
-            if !ea.class.is_substantive() || !eb.class.is_substantive() {
+            if !ea.class.is_substantive() && !eb.class.is_substantive() {
                 continue;
             }
             let weight = ea.weight + eb.weight;
@@ -326,13 +327,11 @@ impl NameIndex {
     }
 
     fn phonetic_pairs(&self) -> Vec<(u32, TokenId)> {
-        let encoder = DoubleMetaphone::default();
         let mut pairs = Vec::new();
         for (id, entry) in self.vocab.iter().enumerate() {
             if fuzzy_eligible(entry) && entry.text.len() >= PHONETIC_MIN_LEN {
-                let code = encoder.encode(&entry.text);
-                if !code.is_empty() {
-                    pairs.push((fnv1a(code.as_bytes()), id as TokenId));
+                if let Some(key) = phonetic_key(&entry.text) {
+                    pairs.push((key, id as TokenId));
                 }
             }
         }
@@ -353,24 +352,34 @@ impl NameIndex {
     }
 
     /// Finds the vocabulary tokens that `text` may stand for: itself, and
-    /// for substantive words, the tokens within the allowed edit distance
-    /// (see [`similar_enough`]) or sounding alike. Appends to `out`
-    /// without duplicates.
-    pub(crate) fn match_token(
-        &self,
-        text: &str,
-        class: TokenClass,
-        encoder: &DoubleMetaphone,
-        out: &mut Vec<VocabMatch>,
-    ) {
+    /// for words, the tokens within the allowed edit distance (see
+    /// [`similar_enough`]), sounding alike, or equal once doubled letters
+    /// are made single ("yyu" for "yu"). Words without a vowel (an
+    /// abbreviation, or the consonant skeleton that transliterated Arabic
+    /// or Hebrew script gives) match only exactly: they pack more of a name
+    /// into each letter, so one changed letter is another name. Appends to
+    /// `out` without duplicates.
+    pub(crate) fn match_token(&self, text: &str, class: TokenClass, out: &mut Vec<VocabMatch>) {
         if let Some(id) = self.token_id(text) {
             out.push(VocabMatch {
                 token: id,
                 similarity: 1.0,
             });
         }
-        if class != TokenClass::Word || !text.is_ascii() || text.len() < MIN_FUZZY_LEN {
+        let fuzzy = class == TokenClass::Word
+            && text.is_ascii()
+            && text.len() >= MIN_FUZZY_LEN
+            && text
+                .bytes()
+                .any(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u'));
+        if !fuzzy {
             return;
+        }
+        let mut single = [0u8; 64];
+        if let Some(squeezed) = squeeze(text, &mut single) {
+            if let Some(id) = self.token_id(squeezed) {
+                self.try_fuzzy(text, id, false, out);
+            }
         }
         for_each_deletion(text.as_bytes(), |key| {
             for &id in self.deletes.get(key) {
@@ -378,9 +387,8 @@ impl NameIndex {
             }
         });
         if text.len() >= PHONETIC_MIN_LEN {
-            let code = encoder.encode(text);
-            if !code.is_empty() {
-                for &id in self.phonetic.get(fnv1a(code.as_bytes())) {
+            if let Some(key) = phonetic_key(text) {
+                for &id in self.phonetic.get(key) {
                     self.try_fuzzy(text, id, true, out);
                 }
             }
@@ -477,37 +485,82 @@ fn for_each_deletion(bytes: &[u8], mut f: impl FnMut(u32)) {
     }
 }
 
-const FNV_OFFSET: u32 = 0x811c_9dc5;
-const FNV_PRIME: u32 = 0x0100_0193;
-
-fn fnv1a(bytes: &[u8]) -> u32 {
-    fnv1a_skipping(bytes, usize::MAX, usize::MAX)
-}
-
+/// FNV-1a of `bytes` without the bytes at `skip_a` and `skip_b`; equal
+/// to [`fnv1a`] of the shortened string.
 fn fnv1a_skipping(bytes: &[u8], skip_a: usize, skip_b: usize) -> u32 {
-    let mut hash = FNV_OFFSET;
-    for (i, &b) in bytes.iter().enumerate() {
+    if skip_a == usize::MAX {
+        return fnv1a(bytes);
+    }
+    let mut shortened = [0u8; 64];
+    let mut len = 0;
+    for (i, &b) in bytes.iter().enumerate().take(64) {
         if i != skip_a && i != skip_b {
-            hash = (hash ^ b as u32).wrapping_mul(FNV_PRIME);
+            shortened[len] = b;
+            len += 1;
         }
     }
-    hash
+    fnv1a(&shortened[..len])
+}
+
+/// Writes `text` with runs of one letter made single into `buffer`;
+/// `None` when nothing changes or the text does not fit.
+fn squeeze<'a>(text: &str, buffer: &'a mut [u8; 64]) -> Option<&'a str> {
+    let bytes = text.as_bytes();
+    if bytes.len() > buffer.len() || !bytes.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    let mut len = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if i == 0 || bytes[i - 1] != b {
+            buffer[len] = b;
+            len += 1;
+        }
+    }
+    std::str::from_utf8(&buffer[..len]).ok()
+}
+
+fn squeezed_equal(a: &str, b: &str) -> bool {
+    let (mut x, mut y) = (a.bytes().peekable(), b.bytes().peekable());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p == q => {
+                while x.peek() == Some(&p) {
+                    x.next();
+                }
+                while y.peek() == Some(&q) {
+                    y.next();
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Decides whether two different tokens may be spellings of one name, and
-/// how alike they are (Jaro-Winkler). With `L` the longer length and `d`
-/// the optimal-string-alignment distance (a transposition counts as one
-/// edit): tokens of 3 characters or fewer never match fuzzily; `d = 1` is
+/// how alike they are (Jaro-Winkler). Tokens equal once doubled letters
+/// are made single always may ("hassan", "hasan"; "all", "al"). Otherwise,
+/// with `L` the longer length and `d` the optimal-string-alignment
+/// distance (a transposition counts as one edit): tokens of 3 characters
+/// match only by swapping two adjacent letters ("adb", "abd"); `d = 1` is
 /// allowed from 4 characters; `d = 2` from 8 characters, or from 5 when
-/// the tokens share a Double Metaphone key; `d = 3` from 7 characters when
-/// they share that key and their Jaro-Winkler similarity is at least 0.85.
+/// the tokens share a phonetic key; `d = 3` from 7 characters when they
+/// share that key and their Jaro-Winkler similarity is at least 0.85.
 pub(crate) fn similar_enough(a: &str, b: &str, sounds_alike: bool) -> Option<f32> {
+    let similarity = || strsim::jaro_winkler(a, b) as f32;
+    if squeezed_equal(a, b) {
+        return Some(similarity());
+    }
     let longer = a.len().max(b.len());
-    if longer <= 3 || a.len().abs_diff(b.len()) > 3 {
+    if longer <= 2 || a.len().abs_diff(b.len()) > 3 {
         return None;
     }
     let distance = strsim::osa_distance(a, b);
-    let similarity = strsim::jaro_winkler(a, b) as f32;
+    if longer == 3 {
+        let swapped = a.len() == 3 && b.len() == 3 && distance == 1 && same_letters(a, b);
+        return swapped.then(similarity);
+    }
+    let similarity = similarity();
     let allowed = match distance {
         0 | 1 => true,
         2 => longer >= 8 || (longer >= 5 && sounds_alike),
@@ -515,6 +568,14 @@ pub(crate) fn similar_enough(a: &str, b: &str, sounds_alike: bool) -> Option<f32
         _ => false,
     };
     allowed.then_some(similarity)
+}
+
+fn same_letters(a: &str, b: &str) -> bool {
+    let mut x: Vec<u8> = a.bytes().collect();
+    let mut y: Vec<u8> = b.bytes().collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
 }
 
 #[cfg(test)]
@@ -533,12 +594,7 @@ mod tests {
 
     fn matches(index: &NameIndex, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        index.match_token(
-            text,
-            TokenClass::Word,
-            &DoubleMetaphone::default(),
-            &mut out,
-        );
+        index.match_token(text, TokenClass::Word, &mut out);
         out.iter()
             .map(|m| index.vocab[m.token as usize].text.to_string())
             .collect()
@@ -561,6 +617,21 @@ mod tests {
     fn short_tokens_match_only_exactly() {
         let index = NameIndex::build(&[entity("1", &["Ali Omar"])]);
         assert!(matches(&index, "aly").is_empty());
+    }
+
+    #[test]
+    fn doubled_letters_and_swaps_match() {
+        let index = NameIndex::build(&[entity("1", &["Han Yu-Ro Abd Al-Tikriti"])]);
+        assert_eq!(matches(&index, "yyu"), ["yu"]);
+        assert_eq!(matches(&index, "adb"), ["abd"]);
+        assert_eq!(matches(&index, "all"), ["al"]);
+    }
+
+    #[test]
+    fn vowelless_tokens_match_only_exactly() {
+        let index = NameIndex::build(&[entity("1", &["ghfry"])]);
+        assert!(matches(&index, "dhfry").is_empty());
+        assert_eq!(matches(&index, "ghfry"), ["ghfry"]);
     }
 
     #[test]

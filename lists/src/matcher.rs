@@ -11,7 +11,6 @@
 //! ([`crate::score`]), qualified by kind, birth date, country and gender
 //! ([`crate::qualify`]), and the best name of each entity is kept.
 
-use rphonetic::DoubleMetaphone;
 use serde::Serialize;
 use std::cell::RefCell;
 
@@ -310,11 +309,10 @@ impl Snapshot {
 /// exact vocabulary entry weighs, else what its most similar entry weighs,
 /// else the weight of an unseen token (rarer than any listed one).
 fn prepare(index: &NameIndex, tokens: &[Token]) -> PreparedName {
-    let encoder = DoubleMetaphone::default();
     let mut prepared = PreparedName::default();
     for token in tokens {
         let mut matches = Vec::new();
-        index.match_token(&token.text, token.class, &encoder, &mut matches);
+        index.match_token(&token.text, token.class, &mut matches);
         let weight = query_token_weight(index, token, &matches);
         matches.sort_unstable_by_key(|m| m.token);
         prepared.total_weight += weight;
@@ -327,7 +325,7 @@ fn prepare(index: &NameIndex, tokens: &[Token]) -> PreparedName {
     }
     let mut joined = String::new();
     for (first, pair) in tokens.windows(2).enumerate() {
-        if !pair[0].class.is_substantive() || !pair[1].class.is_substantive() {
+        if !pair[0].class.is_substantive() && !pair[1].class.is_substantive() {
             continue;
         }
         joined.clear();
