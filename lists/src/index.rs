@@ -36,6 +36,8 @@ pub(crate) struct VocabEntry {
     pub weight: f32,
     /// The entry only exists as two adjacent name tokens joined.
     pub joined_only: bool,
+    /// Phonetic key hash, 0 for entries without one.
+    pub phonetic: u32,
 }
 
 /// One indexed form of one name of an entity.
@@ -174,7 +176,8 @@ impl NameIndex {
         index.add_joined_tokens();
         index.build_postings();
         index.deletes = HashTable::build(index.deletion_pairs());
-        index.phonetic = HashTable::build(index.phonetic_pairs());
+        let phonetic = index.phonetic_pairs();
+        index.phonetic = HashTable::build(phonetic);
         index
     }
 
@@ -218,6 +221,7 @@ impl NameIndex {
             df: 0,
             weight: 0.0,
             joined_only: joined,
+            phonetic: 0,
         });
         self.lookup.insert(text.into(), id);
         id
@@ -326,11 +330,12 @@ impl NameIndex {
         pairs
     }
 
-    fn phonetic_pairs(&self) -> Vec<(u32, TokenId)> {
+    fn phonetic_pairs(&mut self) -> Vec<(u32, TokenId)> {
         let mut pairs = Vec::new();
-        for (id, entry) in self.vocab.iter().enumerate() {
+        for (id, entry) in self.vocab.iter_mut().enumerate() {
             if fuzzy_eligible(entry) && entry.text.len() >= PHONETIC_MIN_LEN {
                 if let Some(key) = phonetic_key(&entry.text) {
+                    entry.phonetic = key;
                     pairs.push((key, id as TokenId));
                 }
             }
@@ -359,8 +364,15 @@ impl NameIndex {
     /// or Hebrew script gives) match only exactly: they pack more of a name
     /// into each letter, so one changed letter is another name. Appends to
     /// `out` without duplicates.
-    pub(crate) fn match_token(&self, text: &str, class: TokenClass, out: &mut Vec<VocabMatch>) {
-        if let Some(id) = self.token_id(text) {
+    pub(crate) fn match_token(
+        &self,
+        text: &str,
+        class: TokenClass,
+        candidates: &mut Vec<TokenId>,
+        out: &mut Vec<VocabMatch>,
+    ) {
+        let exact = self.token_id(text);
+        if let Some(id) = exact {
             out.push(VocabMatch {
                 token: id,
                 similarity: 1.0,
@@ -375,36 +387,29 @@ impl NameIndex {
         if !fuzzy {
             return;
         }
+        candidates.clear();
         let mut single = [0u8; 64];
-        if let Some(squeezed) = squeeze(text, &mut single) {
-            if let Some(id) = self.token_id(squeezed) {
-                self.try_fuzzy(text, id, false, out);
-            }
+        if let Some(id) = squeeze(text, &mut single).and_then(|s| self.token_id(s)) {
+            candidates.push(id);
         }
         for_each_deletion(text.as_bytes(), |key| {
-            for &id in self.deletes.get(key) {
-                self.try_fuzzy(text, id, false, out);
-            }
+            candidates.extend_from_slice(self.deletes.get(key))
         });
-        if text.len() >= PHONETIC_MIN_LEN {
-            if let Some(key) = phonetic_key(text) {
-                for &id in self.phonetic.get(key) {
-                    self.try_fuzzy(text, id, true, out);
-                }
+        let key = phonetic_key(text).filter(|_| text.len() >= PHONETIC_MIN_LEN);
+        if let Some(key) = key {
+            candidates.extend_from_slice(self.phonetic.get(key));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for &id in candidates.iter().filter(|&&id| Some(id) != exact) {
+            let entry = &self.vocab[id as usize];
+            let sounds_alike = key.is_some() && key == Some(entry.phonetic);
+            if let Some(similarity) = similar_enough(text, &entry.text, sounds_alike) {
+                out.push(VocabMatch {
+                    token: id,
+                    similarity,
+                });
             }
-        }
-    }
-
-    fn try_fuzzy(&self, text: &str, id: TokenId, sounds_alike: bool, out: &mut Vec<VocabMatch>) {
-        if out.iter().any(|m| m.token == id) {
-            return;
-        }
-        let candidate = &self.vocab[id as usize].text;
-        if let Some(similarity) = similar_enough(text, candidate, sounds_alike) {
-            out.push(VocabMatch {
-                token: id,
-                similarity,
-            });
         }
     }
 
@@ -453,14 +458,17 @@ fn fuzzy_eligible(entry: &VocabEntry) -> bool {
 }
 
 /// How many deletions the symmetric-delete table stores for a token of
-/// `len` bytes: one for 3 and 4, two for 5 to 14, one again for longer
-/// tokens, whose neighbourhoods would otherwise grow with the square of
-/// their length.
+/// `len` bytes, and a query token looks up: one up to 7 bytes, two from 8
+/// to 14, one again for longer tokens, whose neighbourhoods would
+/// otherwise grow with the square of their length. Two tokens within the
+/// edit distance that [`similar_enough`] allows without a shared phonetic
+/// key then always share a key of this table; pairs that need the
+/// phonetic key to be allowed come from the phonetic table.
 fn max_deletions(len: usize) -> usize {
     match len {
         0..=2 => 0,
-        3..=4 => 1,
-        5..=14 => 2,
+        3..=7 => 1,
+        8..=14 => 2,
         _ => 1,
     }
 }
@@ -552,22 +560,62 @@ pub(crate) fn similar_enough(a: &str, b: &str, sounds_alike: bool) -> Option<f32
         return Some(similarity());
     }
     let longer = a.len().max(b.len());
-    if longer <= 2 || a.len().abs_diff(b.len()) > 3 {
+    let max_distance = match longer {
+        0..=2 => return None,
+        3..=4 => 1,
+        5..=6 => 1 + usize::from(sounds_alike),
+        7 => 1 + 2 * usize::from(sounds_alike),
+        _ => 2 + usize::from(sounds_alike),
+    };
+    if a.len().abs_diff(b.len()) > max_distance {
         return None;
     }
-    let distance = strsim::osa_distance(a, b);
-    if longer == 3 {
-        let swapped = a.len() == 3 && b.len() == 3 && distance == 1 && same_letters(a, b);
-        return swapped.then(similarity);
+    let distance = osa_distance_within(a.as_bytes(), b.as_bytes(), max_distance)?;
+    if longer == 3 && !(a.len() == 3 && b.len() == 3 && same_letters(a, b)) {
+        return None;
     }
     let similarity = similarity();
-    let allowed = match distance {
-        0 | 1 => true,
-        2 => longer >= 8 || (longer >= 5 && sounds_alike),
-        3 => longer >= 7 && sounds_alike && similarity >= 0.85,
-        _ => false,
-    };
+    let allowed = distance < 3 || similarity >= 0.85;
     allowed.then_some(similarity)
+}
+
+/// The optimal-string-alignment distance between `a` and `b` (insertions,
+/// deletions, substitutions and swaps of adjacent bytes), or `None` when it
+/// exceeds `max`. Rows live on the stack for tokens up to 63 bytes.
+fn osa_distance_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
+    const WIDTH: usize = 64;
+    if a.len() >= WIDTH || b.len() >= WIDTH {
+        let a = std::str::from_utf8(a).ok()?;
+        let b = std::str::from_utf8(b).ok()?;
+        return Some(strsim::osa_distance(a, b)).filter(|&d| d <= max);
+    }
+    let mut two_back = [0usize; WIDTH];
+    let mut previous = [0usize; WIDTH];
+    let mut current = [0usize; WIDTH];
+    for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        current[0] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(two_back[j - 2] + 1);
+            }
+            current[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut two_back, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    Some(previous[b.len()]).filter(|&d| d <= max)
 }
 
 fn same_letters(a: &str, b: &str) -> bool {
@@ -594,7 +642,7 @@ mod tests {
 
     fn matches(index: &NameIndex, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        index.match_token(text, TokenClass::Word, &mut out);
+        index.match_token(text, TokenClass::Word, &mut Vec::new(), &mut out);
         out.iter()
             .map(|m| index.vocab[m.token as usize].text.to_string())
             .collect()
@@ -625,6 +673,29 @@ mod tests {
         assert_eq!(matches(&index, "yyu"), ["yu"]);
         assert_eq!(matches(&index, "adb"), ["abd"]);
         assert_eq!(matches(&index, "all"), ["al"]);
+    }
+
+    #[test]
+    fn bounded_distance_agrees_with_strsim() {
+        let pairs = [
+            ("abdulhai", "abdulhia"),
+            ("qaddafi", "kadhafi"),
+            ("", "abc"),
+            ("salek", "malek"),
+            ("ab", "ba"),
+        ];
+        for (a, b) in pairs {
+            let expected = strsim::osa_distance(a, b);
+            assert_eq!(
+                osa_distance_within(a.as_bytes(), b.as_bytes(), 9),
+                Some(expected),
+                "{a} {b}"
+            );
+            assert_eq!(
+                osa_distance_within(a.as_bytes(), b.as_bytes(), 0),
+                (expected == 0).then_some(0)
+            );
+        }
     }
 
     #[test]

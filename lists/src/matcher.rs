@@ -310,9 +310,10 @@ impl Snapshot {
 /// else the weight of an unseen token (rarer than any listed one).
 fn prepare(index: &NameIndex, tokens: &[Token]) -> PreparedName {
     let mut prepared = PreparedName::default();
+    let mut candidates = Vec::new();
     for token in tokens {
         let mut matches = Vec::new();
-        index.match_token(&token.text, token.class, &mut matches);
+        index.match_token(&token.text, token.class, &mut candidates, &mut matches);
         let weight = query_token_weight(index, token, &matches);
         matches.sort_unstable_by_key(|m| m.token);
         prepared.total_weight += weight;
