@@ -34,6 +34,9 @@ pub(crate) struct VocabEntry {
     pub df: u32,
     /// Rarity times length factor times class factor; see [`token_weight`].
     pub weight: f32,
+    /// The weight without the length factor, which an unmatched token
+    /// costs; see `score`.
+    pub full_weight: f32,
     /// The entry only exists as two adjacent name tokens joined.
     pub joined_only: bool,
     /// Phonetic key hash, 0 for entries without one.
@@ -139,18 +142,28 @@ impl HashTable {
 /// tokens (which collide by chance) and for legal forms, honorifics and
 /// particles (which say little about who a party is).
 pub(crate) fn token_weight(idf: f32, text: &str, class: TokenClass) -> f32 {
-    let length = match text.chars().count() {
+    full_token_weight(idf, class) * length_factor(text)
+}
+
+/// How much a token's length lets it count as evidence: short tokens
+/// collide by chance.
+pub(crate) fn length_factor(text: &str) -> f32 {
+    match text.chars().count() {
         1 => 0.3,
         2 => 0.6,
         3 => 0.85,
         _ => 1.0,
-    };
+    }
+}
+
+/// A token's weight without the length factor.
+pub(crate) fn full_token_weight(idf: f32, class: TokenClass) -> f32 {
     let role = match class {
         TokenClass::Word | TokenClass::Number => 1.0,
         TokenClass::Particle => 0.2,
         TokenClass::LegalForm | TokenClass::Honorific => 0.15,
     };
-    idf * length * role
+    idf * role
 }
 
 fn idf(records: usize, df: u32) -> f32 {
@@ -220,6 +233,7 @@ impl NameIndex {
             class,
             df: 0,
             weight: 0.0,
+            full_weight: 0.0,
             joined_only: joined,
             phonetic: 0,
         });
@@ -249,7 +263,8 @@ impl NameIndex {
         let count = self.records.len();
         self.unseen_idf = idf(count, 1) + std::f32::consts::LN_2;
         for entry in &mut self.vocab {
-            entry.weight = token_weight(idf(count, entry.df), &entry.text, entry.class);
+            entry.full_weight = full_token_weight(idf(count, entry.df), entry.class);
+            entry.weight = entry.full_weight * length_factor(&entry.text);
         }
         for r in 0..self.records.len() {
             let total: f32 = self
@@ -546,20 +561,28 @@ fn squeezed_equal(a: &str, b: &str) -> bool {
 }
 
 /// Decides whether two different tokens may be spellings of one name, and
-/// how alike they are (Jaro-Winkler). Tokens equal once doubled letters
-/// are made single always may ("hassan", "hasan"; "all", "al"). Otherwise,
-/// with `L` the longer length and `d` the optimal-string-alignment
-/// distance (a transposition counts as one edit): tokens of 3 characters
-/// match only by swapping two adjacent letters ("adb", "abd"); `d = 1` is
-/// allowed from 4 characters; `d = 2` from 8 characters, or from 5 when
-/// the tokens share a phonetic key; `d = 3` from 7 characters when they
-/// share that key and their Jaro-Winkler similarity is at least 0.85.
+/// how alike they are.
+///
+/// Tokens equal once doubled letters are made single always may
+/// ("hassan", "hasan"; "all", "al"); their similarity is
+/// `1 − (length difference) / (2·L)`, with `L` the longer length, since a
+/// doubled letter is the mildest of spelling differences. Otherwise, with
+/// `d` the edit distance in which a swap of adjacent letters counts half
+/// an edit (the commonest typing error, which keeps every letter): tokens
+/// of 3 characters match only by one swap ("adb", "abd"); `d ≤ 1` is
+/// allowed from 4 characters; `d ≤ 2` from 8 characters, or from 5 when
+/// the tokens share a phonetic key; `d ≤ 3` from 7 characters when they
+/// share that key, where more than 2 edits also need a Jaro-Winkler
+/// similarity of at least 0.85. The similarity is then `1 − d / L`.
+/// Jaro-Winkler is not used for the value: it rewards a shared start, and
+/// names that share "abdul" or "moham" are not thereby the same name,
+/// while it scores a swap in a short token as a large change.
 pub(crate) fn similar_enough(a: &str, b: &str, sounds_alike: bool) -> Option<f32> {
-    let similarity = || strsim::jaro_winkler(a, b) as f32;
-    if squeezed_equal(a, b) {
-        return Some(similarity());
-    }
     let longer = a.len().max(b.len());
+    if squeezed_equal(a, b) {
+        let difference = a.len().abs_diff(b.len()) as f32;
+        return Some(1.0 - difference / (2.0 * longer as f32));
+    }
     let max_distance = match longer {
         0..=2 => return None,
         3..=4 => 1,
@@ -570,38 +593,41 @@ pub(crate) fn similar_enough(a: &str, b: &str, sounds_alike: bool) -> Option<f32
     if a.len().abs_diff(b.len()) > max_distance {
         return None;
     }
-    let distance = osa_distance_within(a.as_bytes(), b.as_bytes(), max_distance)?;
-    if longer == 3 && !(a.len() == 3 && b.len() == 3 && same_letters(a, b)) {
+    let half_edits = edit_cost_within(a.as_bytes(), b.as_bytes(), 2 * max_distance)?;
+    if longer == 3 && !(a.len() == 3 && b.len() == 3 && half_edits == 1) {
         return None;
     }
-    let similarity = similarity();
-    let allowed = distance < 3 || similarity >= 0.85;
-    allowed.then_some(similarity)
+    if half_edits > 4 && strsim::jaro_winkler(a, b) < 0.85 {
+        return None;
+    }
+    Some(1.0 - half_edits as f32 / (2.0 * longer as f32))
 }
 
-/// The optimal-string-alignment distance between `a` and `b` (insertions,
-/// deletions, substitutions and swaps of adjacent bytes), or `None` when it
-/// exceeds `max`. Rows live on the stack for tokens up to 63 bytes.
-fn osa_distance_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
+/// The optimal-string-alignment distance between `a` and `b` in half
+/// edits: an insertion, deletion or substitution costs 2, a swap of two
+/// adjacent bytes costs 1. `None` when it exceeds `max_half`. Rows live on
+/// the stack for tokens up to 63 bytes; longer ones fall back to strsim,
+/// where a swap costs a whole edit.
+fn edit_cost_within(a: &[u8], b: &[u8], max_half: usize) -> Option<usize> {
     const WIDTH: usize = 64;
     if a.len() >= WIDTH || b.len() >= WIDTH {
         let a = std::str::from_utf8(a).ok()?;
         let b = std::str::from_utf8(b).ok()?;
-        return Some(strsim::osa_distance(a, b)).filter(|&d| d <= max);
+        return Some(2 * strsim::osa_distance(a, b)).filter(|&d| d <= max_half);
     }
     let mut two_back = [0usize; WIDTH];
     let mut previous = [0usize; WIDTH];
     let mut current = [0usize; WIDTH];
     for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
-        *cell = j;
+        *cell = 2 * j;
     }
     for i in 1..=a.len() {
-        current[0] = i;
-        let mut row_min = i;
+        current[0] = 2 * i;
+        let mut row_min = current[0];
         for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (previous[j] + 1)
-                .min(current[j - 1] + 1)
+            let cost = 2 * usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (previous[j] + 2)
+                .min(current[j - 1] + 2)
                 .min(previous[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d = d.min(two_back[j - 2] + 1);
@@ -609,21 +635,13 @@ fn osa_distance_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
             current[j] = d;
             row_min = row_min.min(d);
         }
-        if row_min > max {
+        if row_min > max_half {
             return None;
         }
         std::mem::swap(&mut two_back, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
-    Some(previous[b.len()]).filter(|&d| d <= max)
-}
-
-fn same_letters(a: &str, b: &str) -> bool {
-    let mut x: Vec<u8> = a.bytes().collect();
-    let mut y: Vec<u8> = b.bytes().collect();
-    x.sort_unstable();
-    y.sort_unstable();
-    x == y
+    Some(previous[b.len()]).filter(|&d| d <= max_half)
 }
 
 #[cfg(test)]
@@ -676,26 +694,20 @@ mod tests {
     }
 
     #[test]
-    fn bounded_distance_agrees_with_strsim() {
-        let pairs = [
-            ("abdulhai", "abdulhia"),
+    fn edit_cost_counts_swaps_half() {
+        let cost = |a: &str, b: &str, max| edit_cost_within(a.as_bytes(), b.as_bytes(), max);
+        for (a, b) in [
             ("qaddafi", "kadhafi"),
             ("", "abc"),
             ("salek", "malek"),
-            ("ab", "ba"),
-        ];
-        for (a, b) in pairs {
-            let expected = strsim::osa_distance(a, b);
-            assert_eq!(
-                osa_distance_within(a.as_bytes(), b.as_bytes(), 9),
-                Some(expected),
-                "{a} {b}"
-            );
-            assert_eq!(
-                osa_distance_within(a.as_bytes(), b.as_bytes(), 0),
-                (expected == 0).then_some(0)
-            );
+            ("abdulhai", "abdul"),
+        ] {
+            let whole_edits = strsim::osa_distance(a, b);
+            assert_eq!(cost(a, b, 99), Some(2 * whole_edits), "{a} {b}");
         }
+        assert_eq!(cost("faiz", "afiz", 99), Some(1));
+        assert_eq!(cost("abdulhai", "abdulhia", 99), Some(1));
+        assert_eq!(cost("salek", "malek", 1), None);
     }
 
     #[test]

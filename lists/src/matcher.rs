@@ -314,13 +314,14 @@ fn prepare(index: &NameIndex, tokens: &[Token]) -> PreparedName {
     for token in tokens {
         let mut matches = Vec::new();
         index.match_token(&token.text, token.class, &mut candidates, &mut matches);
-        let weight = query_token_weight(index, token, &matches);
+        let (weight, full_weight) = query_token_weight(index, token, &matches);
         matches.sort_unstable_by_key(|m| m.token);
         prepared.total_weight += weight;
         prepared.tokens.push(QueryToken {
             text: token.text.clone(),
             class: token.class,
             weight,
+            full_weight,
             matches,
         });
     }
@@ -343,13 +344,20 @@ fn prepare(index: &NameIndex, tokens: &[Token]) -> PreparedName {
     prepared
 }
 
-fn query_token_weight(index: &NameIndex, token: &Token, matches: &[VocabMatch]) -> f32 {
+/// Returns the token's weight and its weight before the length discount.
+fn query_token_weight(index: &NameIndex, token: &Token, matches: &[VocabMatch]) -> (f32, f32) {
     let best = matches
         .iter()
         .max_by(|a, b| a.similarity.total_cmp(&b.similarity));
     match best {
-        Some(m) => index.vocab[m.token as usize].weight,
-        None => crate::index::token_weight(index.unseen_idf, &token.text, token.class),
+        Some(m) => {
+            let entry = &index.vocab[m.token as usize];
+            (entry.weight, entry.full_weight)
+        }
+        None => {
+            let full = crate::index::full_token_weight(index.unseen_idf, token.class);
+            (full * crate::index::length_factor(&token.text), full)
+        }
     }
 }
 
