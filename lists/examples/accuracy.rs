@@ -2,7 +2,7 @@
 //! and prints a Markdown table for BENCHMARKS.md.
 //!
 //! Run: `cargo run --release -p screener-lists --example accuracy -- [--data DIR]`
-//! where DIR holds `lists/un_consolidated/` and `eval/` (default:
+//! where DIR contains `lists/un_consolidated/` and `eval/` (default:
 //! `shared/data` beside the repository, or `SCREENER_DATA_DIR`).
 
 use std::path::PathBuf;

@@ -43,7 +43,7 @@ pub struct EvalRow {
 }
 
 impl EvalRow {
-    /// The screening call a real caller would make for this person.
+    /// Builds the screening call a real caller would make for this person.
     pub fn query(&self, threshold: f64) -> NameQuery {
         NameQuery {
             name: self.full_name.clone(),
@@ -132,8 +132,8 @@ fn parse_gender(text: &str) -> Option<Gender> {
     }
 }
 
-/// The positives write lower-case alpha-2 codes ("af"), the negatives
-/// country names ("Afghanistan").
+/// Maps a nationality to alpha-2. The positives write lower-case alpha-2
+/// codes ("af"), the negatives country names ("Afghanistan").
 fn parse_country(text: &str) -> Option<String> {
     if text.is_empty() {
         return None;
@@ -387,7 +387,7 @@ fn measure_latency(snapshot: &Snapshot, set: &EvalSet) -> (f64, f64) {
 }
 
 impl AccuracyReport {
-    /// The report as a Markdown table with notes, for BENCHMARKS.md.
+    /// Formats the report as a Markdown table with notes, for BENCHMARKS.md.
     pub fn to_markdown(&self) -> String {
         let percent = |n: usize, d: usize| {
             if d == 0 {
@@ -442,7 +442,7 @@ impl AccuracyReport {
     }
 }
 
-/// The default data folder: `shared/data` beside the repository, or
+/// Finds the default data folder: `shared/data` beside the repository, or
 /// `SCREENER_DATA_DIR`.
 pub fn default_data_dir() -> Option<PathBuf> {
     let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");

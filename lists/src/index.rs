@@ -51,8 +51,8 @@ pub(crate) struct NameRecord {
     /// Index of the name in the entity's `names`.
     pub name: u16,
     pub name_type: NameType,
-    /// The record holds the name's original-script tokens rather than its
-    /// transliteration.
+    /// The record contains the name's original-script tokens rather than
+    /// its transliteration.
     pub script: bool,
     /// Range of the record's tokens in `NameIndex::name_tokens`.
     pub start: u32,
@@ -140,13 +140,13 @@ impl HashTable {
 
 /// Weight of a token: its inverse document frequency, lowered for short
 /// tokens (which collide by chance) and for legal forms, honorifics and
-/// particles (which say little about who a party is).
+/// particles (which tell little about who a party is).
 pub(crate) fn token_weight(idf: f32, text: &str, class: TokenClass) -> f32 {
     full_token_weight(idf, class) * length_factor(text)
 }
 
-/// How much a token's length lets it count as evidence: short tokens
-/// collide by chance.
+/// Returns how much a token's length lets it count as evidence, since
+/// short tokens collide by chance.
 pub(crate) fn length_factor(text: &str) -> f32 {
     match text.chars().count() {
         1 => 0.3,
@@ -156,7 +156,7 @@ pub(crate) fn length_factor(text: &str) -> f32 {
     }
 }
 
-/// A token's weight without the length factor.
+/// Computes a token's weight without the length factor.
 pub(crate) fn full_token_weight(idf: f32, class: TokenClass) -> f32 {
     let role = match class {
         TokenClass::Word | TokenClass::Number => 1.0,
@@ -603,8 +603,8 @@ pub(crate) fn similar_enough(a: &str, b: &str, sounds_alike: bool) -> Option<f32
     Some(1.0 - half_edits as f32 / (2.0 * longer as f32))
 }
 
-/// The optimal-string-alignment distance between `a` and `b` in half
-/// edits: an insertion, deletion or substitution costs 2, a swap of two
+/// Computes the optimal-string-alignment distance between `a` and `b` in
+/// half edits: an insertion, deletion or substitution costs 2, a swap of two
 /// adjacent bytes costs 1. `None` when it exceeds `max_half`. Rows live on
 /// the stack for tokens up to 63 bytes; longer ones fall back to strsim,
 /// where a swap costs a whole edit.

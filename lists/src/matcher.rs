@@ -27,10 +27,10 @@ use crate::snapshot::Snapshot;
 /// joined words, and no qualifier that both sides state contradicts it
 /// strongly. An exact match of every token scores 1.0 before qualifiers; a
 /// listed name with one rare extra token scores about 0.87; a query sharing
-/// only one of two equally rare tokens scores about 0.5.
+/// only one of two equally rare tokens scores about 0.4.
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
 
-/// How many hits a query returns unless it asks otherwise.
+/// The number of hits a query returns unless it sets `top_k`.
 pub const DEFAULT_TOP_K: usize = 10;
 
 /// Score multiplier for a match on a weak (low-quality) alias.
@@ -54,7 +54,7 @@ pub struct NameQuery {
 }
 
 impl NameQuery {
-    /// A query with a name and nothing else.
+    /// Builds a query with a name and nothing else.
     pub fn new(name: impl Into<String>) -> NameQuery {
         NameQuery {
             name: name.into(),
@@ -75,7 +75,7 @@ pub enum NameResult {
 }
 
 impl NameResult {
-    /// The hits; none for a name that normalizes to nothing.
+    /// Returns the hits, or none for a name that normalizes to nothing.
     pub fn hits(&self) -> &[Hit] {
         match self {
             NameResult::Hits(hits) => hits,
@@ -98,7 +98,8 @@ pub struct Hit {
     pub explanation: Explanation,
 }
 
-/// Why a hit scored what it did.
+/// The reasons for a hit's score: token pairs, unmatched tokens and
+/// adjustments.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
     pub matched_tokens: Vec<TokenMatch>,

@@ -10,7 +10,8 @@
 //! for every token: the Double Metaphone of `rphonetic` 4.0 took about
 //! 1.4 µs a token on the development machine, this key takes a fraction.
 
-/// Longest key kept, in classes; longer tokens are keyed on their start.
+/// The maximum key length, in classes; longer tokens are keyed on their
+/// start.
 const MAX_KEY: usize = 12;
 
 /// Computes the phonetic key of a lower-case ASCII token as a hash.
@@ -44,7 +45,8 @@ pub fn phonetic_key(token: &str) -> Option<u32> {
 
 const VOWEL: u8 = b'*';
 
-/// The class of the letter (or two-letter group) at `i`, and its width.
+/// Returns the class of the letter (or two-letter group) at `i`, and its
+/// width.
 fn class_at(bytes: &[u8], i: usize) -> (u8, usize) {
     let next = bytes.get(i + 1).copied().unwrap_or(0);
     match (bytes[i], next) {

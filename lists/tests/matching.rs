@@ -398,11 +398,13 @@ fn hit_carries_explanation() {
         .find(|m| m.query == "abdulhia")
         .expect("misspelled token matched");
     assert_eq!(typo.listed, "abdulhai");
-    assert!(typo.similarity < 1.0 && typo.similarity > 0.9, "{typo:?}");
+    assert!(typo.similarity < 1.0, "{typo:?}");
+    assert!(typo.similarity > 0.9, "{typo:?}");
     assert!(typo.weight > 0.0);
     assert!(explanation.unmatched_query.is_empty());
     assert_eq!(explanation.unmatched_listed, ["mohammed"]);
-    assert!(hit.score < 1.0 && hit.score >= screener_lists::DEFAULT_THRESHOLD);
+    assert!(hit.score < 1.0);
+    assert!(hit.score >= screener_lists::DEFAULT_THRESHOLD);
 }
 
 #[test]
@@ -671,4 +673,45 @@ fn free_text_skips_common_names() {
     let hits = snapshot.scan_text("Gift from Mohammed Ali Hassan Qabx");
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(hits[0].entity_id, "t1");
+}
+
+#[test]
+fn snapshot_carries_version_and_counts() {
+    let mut other = person("o1", &["Abdulhai Salek", "Abdul Hai Salik"]);
+    other.list = "other".into();
+    let entries = || vec![person("t1", &["Rami Makhlouf"]), other.clone()];
+    let snapshot = snapshot_with(entries());
+    let again = snapshot_with(entries());
+    assert_eq!(snapshot.version(), again.version());
+    assert_eq!(snapshot.digest(), again.digest());
+    assert_eq!(snapshot.digest().len(), 64);
+
+    let changed = snapshot_with(vec![person("t1", &["Rami Makhlouf"])]);
+    assert_ne!(snapshot.digest(), changed.digest());
+
+    let lists: Vec<(&str, usize, usize)> = snapshot
+        .lists()
+        .iter()
+        .map(|l| (l.id.as_str(), l.counts.entities, l.counts.names))
+        .collect();
+    assert_eq!(
+        lists,
+        [
+            ("test", background().len() + 1, background().len() + 1),
+            ("other", 1, 2)
+        ]
+    );
+
+    let found = snapshot
+        .entity("other", "o1")
+        .expect("entity by list and id");
+    assert_eq!(found.names.len(), 2);
+    assert!(snapshot.entity("test", "o1").is_none());
+    assert!(snapshot.entity("other", "missing").is_none());
+}
+
+#[test]
+fn snapshot_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Snapshot>();
 }
