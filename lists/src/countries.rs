@@ -541,10 +541,16 @@ pub fn country_code(text: &str) -> Option<&'static str> {
 
 /// Looks an upper-case two- or three-letter code up.
 fn code_lookup(code: &str) -> Option<&'static str> {
-    COUNTRIES
-        .iter()
-        .find(|c| c.alpha2 == code || c.alpha3 == code)
-        .map(|c| c.alpha2)
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut table = HashMap::new();
+        for country in COUNTRIES {
+            table.insert(country.alpha2, country.alpha2);
+            table.insert(country.alpha3, country.alpha2);
+        }
+        table
+    });
+    table.get(code).copied()
 }
 
 fn name_table() -> &'static HashMap<String, &'static str> {

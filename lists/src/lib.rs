@@ -14,6 +14,7 @@
 //! This crate knows nothing of tokio, gRPC or RocksDB; the engine wraps it.
 
 pub mod accuracy;
+pub mod bundle;
 pub mod countries;
 pub mod error;
 pub mod formats;
@@ -33,6 +34,7 @@ pub mod source;
 pub mod text_scan;
 pub mod wallet;
 
+pub use bundle::{load_bundle, BundleList, BundleManifest};
 pub use error::ListError;
 pub use identifier::IdentifierHit;
 pub use load::{load, Format, LoadOptions};

@@ -1,5 +1,5 @@
-//! What a load tells its caller: counts, publication date, digest and
-//! every row or element that could not be used.
+//! The report a load returns to its caller: counts, publication date,
+//! digest and every row or element that could not be used.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -60,6 +60,51 @@ impl LoadCounts {
     }
 }
 
+/// How many warnings a printed report lists before it only counts the rest.
+const WARNINGS_SHOWN: usize = 20;
+
+impl std::fmt::Display for LoadReport {
+    /// Prints the report for a person to read, as `screener lists inspect`
+    /// shows it: counts, publication date, digest and the first warnings.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "list:        {} ({})", self.list, self.format)?;
+        writeln!(f, "files:       {}", self.files.join(", "))?;
+        let published = self.published.as_deref().unwrap_or("not stated");
+        writeln!(f, "published:   {published}")?;
+        writeln!(f, "digest:      {}", self.digest)?;
+
+        let counts = &self.counts;
+        let kinds: Vec<String> = counts
+            .by_kind
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect();
+        writeln!(f, "entities:    {} ({})", counts.entities, kinds.join(", "))?;
+        writeln!(
+            f,
+            "names:       {} ({} aliases)",
+            counts.names, counts.aliases
+        )?;
+        writeln!(f, "addresses:   {}", counts.addresses)?;
+        writeln!(f, "identifiers: {}", counts.identifiers)?;
+        writeln!(f, "wallets:     {}", counts.wallets)?;
+
+        write!(f, "warnings:    {}", self.warnings.len())?;
+        for warning in self.warnings.iter().take(WARNINGS_SHOWN) {
+            write!(f, "\n  {warning}")?;
+        }
+        if self.warnings.len() > WARNINGS_SHOWN {
+            write!(
+                f,
+                "\n  ... and {} more",
+                self.warnings.len() - WARNINGS_SHOWN
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// The result of loading one list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadReport {
@@ -83,4 +128,54 @@ pub struct LoadReport {
 pub struct LoadedList {
     pub entities: Vec<Entity>,
     pub report: LoadReport,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(warnings: usize) -> LoadReport {
+        let mut entity = Entity::new("un_sc", "QDi.1", EntityKind::Person);
+        entity.names.push(crate::model::Name::new(
+            "A B",
+            crate::model::NameType::Primary,
+        ));
+        entity.names.push(crate::model::Name::new(
+            "C D",
+            crate::model::NameType::Alias,
+        ));
+        LoadReport {
+            list: "un_sc".into(),
+            format: "un_xml".into(),
+            files: vec!["un.xml".into()],
+            published: Some("2026-02-27".into()),
+            digest: "abc".into(),
+            counts: LoadCounts::of(&[entity]),
+            warnings: (0..warnings)
+                .map(|i| LoadWarning {
+                    file: "un.xml".into(),
+                    location: format!("line {i}"),
+                    message: "bad".into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn report_prints_counts_and_dates() {
+        let text = report(0).to_string();
+        assert!(text.contains("un_sc (un_xml)"), "{text}");
+        assert!(text.contains("published:   2026-02-27"), "{text}");
+        assert!(text.contains("entities:    1 (person 1)"), "{text}");
+        assert!(text.contains("names:       2 (1 aliases)"), "{text}");
+        assert!(text.contains("warnings:    0"), "{text}");
+    }
+
+    #[test]
+    fn report_lists_twenty_warnings_then_counts() {
+        let text = report(25).to_string();
+        assert!(text.contains("un.xml: line 19: bad"), "{text}");
+        assert!(!text.contains("line 20:"), "{text}");
+        assert!(text.contains("... and 5 more"), "{text}");
+    }
 }

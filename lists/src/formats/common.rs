@@ -42,10 +42,19 @@ pub(crate) fn join_present(parts: &[Option<&str>], separator: &str) -> Option<St
 /// the number and the issuing country text. A value written "IMO 9187629"
 /// is an IMO number whatever the document type.
 pub(crate) fn identifier(doc_type: &str, value: &str, country: Option<&str>) -> Identifier {
+    identifier_of_kind(identifier_kind(doc_type), value, country)
+}
+
+/// Builds an identifier whose document type was already mapped to `kind`.
+pub(crate) fn identifier_of_kind(
+    kind: IdentifierKind,
+    value: &str,
+    country: Option<&str>,
+) -> Identifier {
     let value = value.trim();
     let (kind, value) = match imo_number(value) {
         Some(number) => (IdentifierKind::Imo, number),
-        None => (identifier_kind(doc_type), value.to_string()),
+        None => (kind, value.to_string()),
     };
     Identifier {
         kind,

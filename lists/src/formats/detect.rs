@@ -99,6 +99,11 @@ fn detect_json_lines(head: &str) -> Result<Format, String> {
 }
 
 fn detect_text(head: &str, file: &InputFile) -> Result<Format, String> {
+    if !head.contains('\n') && file.bytes.len() > HEAD_BYTES {
+        return Err(format!(
+            "its first line is longer than {HEAD_BYTES} bytes; no list format has lines that long"
+        ));
+    }
     let mut lines = head.lines().map(|l| l.trim_end_matches('\r'));
     let first = lines.next().unwrap_or_default();
     let lower = first.to_ascii_lowercase();
@@ -253,6 +258,16 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("alt.csv"), "{message}");
         assert!(message.contains("sdn.csv"), "{message}");
+    }
+
+    #[test]
+    fn overlong_first_line_is_unknown() {
+        let line = format!("1,\"{}\"", "x".repeat(HEAD_BYTES));
+        let error = detect_bytes("sdn.csv", line.as_bytes()).expect_err("overlong line");
+        assert!(
+            error.to_string().contains("first line is longer"),
+            "{error}"
+        );
     }
 
     #[test]

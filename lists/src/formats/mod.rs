@@ -9,8 +9,10 @@ use crate::source::{InputFile, LoadContext};
 
 pub(crate) mod common;
 mod detect;
+pub mod ofac_advanced;
 pub mod ofac_csv;
 mod ofac_record;
+mod ofac_remarks;
 pub mod un_xml;
 pub(crate) mod xml;
 
@@ -25,6 +27,14 @@ pub fn default_list_id(format: Format, first: &InputFile) -> String {
     format.default_list_id().to_string()
 }
 
+/// True when this build has a parser for `format`.
+pub fn parser_available(format: Format) -> bool {
+    matches!(
+        format,
+        Format::UnXml | Format::OfacAdvancedXml | Format::OfacCsv
+    )
+}
+
 /// Runs the parser of `format` over the files.
 pub fn parse(
     format: Format,
@@ -34,6 +44,8 @@ pub fn parse(
 ) -> Result<Vec<Entity>, ListError> {
     match format {
         Format::UnXml => un_xml::parse(files, list_id, context),
+        Format::OfacAdvancedXml => ofac_advanced::parse(files, list_id, context),
+        Format::OfacCsv => ofac_csv::parse(files, list_id, context),
         _ => Err(ListError::UnknownFormat {
             path: files.first().map(|f| f.path.clone()).unwrap_or_default(),
             reason: format!("the {format} parser is not built yet"),

@@ -10,7 +10,7 @@
 
 use crate::error::ListError;
 use crate::formats::common::{country_or_text, identifier, join_present, push_unique};
-use crate::formats::xml::{decoded_xml, XmlElement, XmlReader};
+use crate::formats::xml::{decoded_xml, XmlElement, XmlReader, XmlTree};
 use crate::model::{
     Address, BirthDate, Entity, EntityKind, Gender, Name, NameParts, NameType, PartialDate,
 };
@@ -32,9 +32,10 @@ pub fn parse(
     let mut reader = XmlReader::new(&text, &file.path, FORMAT);
     let mut entities = Vec::new();
     let mut seen = [0usize; 2];
+    let mut tree = XmlTree::default();
 
     while let Some(start) = reader.next_start()? {
-        let name = start.element.name();
+        let name = start.tag.name();
         if start.depth == 1 {
             if name != "CONSOLIDATED_LIST" {
                 return Err(reader.invalid(format!(
@@ -42,7 +43,7 @@ pub fn parse(
                 )));
             }
             context.published = start
-                .element
+                .tag
                 .attr("dateGenerated")
                 .and_then(|d| PartialDate::parse_iso(d.get(..10).unwrap_or(&d)))
                 .filter(|d| d.day.is_some())
@@ -61,13 +62,13 @@ pub fn parse(
         } else {
             format!("{}[{counter}]", reader.path())
         };
-        let element = reader.read_children(start)?;
+        let element = reader.read_children(start, &mut tree)?;
         let mut record = Record {
             file: &file.name,
             location,
             context: &mut *context,
         };
-        if let Some(entity) = record.entity(&element, kind, list_id) {
+        if let Some(entity) = record.entity(element, kind, list_id) {
             entities.push(entity);
         }
     }
@@ -87,7 +88,7 @@ impl Record<'_> {
         self.context.warn(self.file, self.location.clone(), message);
     }
 
-    fn entity(&mut self, element: &XmlElement, kind: EntityKind, list_id: &str) -> Option<Entity> {
+    fn entity(&mut self, element: XmlElement, kind: EntityKind, list_id: &str) -> Option<Entity> {
         let Some(id) = element
             .child_value("REFERENCE_NUMBER")
             .or_else(|| element.child_value("DATAID"))
@@ -127,10 +128,9 @@ impl Record<'_> {
         Some(entity)
     }
 
-    fn read_aliases(&mut self, element: &XmlElement, entity: &mut Entity) {
+    fn read_aliases(&mut self, element: XmlElement, entity: &mut Entity) {
         for alias in element
-            .children
-            .iter()
+            .children()
             .filter(|c| matches!(c.name(), "INDIVIDUAL_ALIAS" | "ENTITY_ALIAS"))
         {
             let Some(full) = alias.child_value("ALIAS_NAME") else {
@@ -163,7 +163,7 @@ impl Record<'_> {
         }
     }
 
-    fn read_birth_dates(&mut self, element: &XmlElement, entity: &mut Entity) {
+    fn read_birth_dates(&mut self, element: XmlElement, entity: &mut Entity) {
         for dob in element.children_named("INDIVIDUAL_DATE_OF_BIRTH") {
             match birth_date(dob) {
                 Ok(Some(date)) => push_unique(&mut entity.birth_dates, date),
@@ -173,7 +173,7 @@ impl Record<'_> {
         }
     }
 
-    fn read_documents(&mut self, element: &XmlElement, entity: &mut Entity) {
+    fn read_documents(&mut self, element: XmlElement, entity: &mut Entity) {
         for document in element.children_named("INDIVIDUAL_DOCUMENT") {
             let doc_type = document.child_value("TYPE_OF_DOCUMENT");
             let note_number = || document.child_value("NOTE").and_then(number_in_note);
@@ -202,7 +202,7 @@ impl Record<'_> {
         }
     }
 
-    fn listed_on(&mut self, element: &XmlElement) -> Option<String> {
+    fn listed_on(&mut self, element: XmlElement) -> Option<String> {
         let text = element.child_value("LISTED_ON")?;
         match parse_date(text) {
             Some(date) => Some(date.to_string()),
@@ -216,7 +216,7 @@ impl Record<'_> {
 
 /// The primary name: FIRST_NAME .. FOURTH_NAME joined, with name parts for
 /// individuals and TITLE values as extra parts.
-fn primary_name(element: &XmlElement, kind: EntityKind) -> Option<Name> {
+fn primary_name(element: XmlElement, kind: EntityKind) -> Option<Name> {
     let parts: Vec<&str> = ["FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME"]
         .iter()
         .filter_map(|tag| element.child_value(tag))
@@ -259,7 +259,7 @@ fn push_name(entity: &mut Entity, name: Name) {
 
 /// Reads one INDIVIDUAL_DATE_OF_BIRTH. `Ok(None)` when it states no date
 /// (the UN publishes empty placeholders).
-fn birth_date(dob: &XmlElement) -> Result<Option<BirthDate>, String> {
+fn birth_date(dob: XmlElement) -> Result<Option<BirthDate>, String> {
     let approximate = dob
         .child_value("TYPE_OF_DATE")
         .is_some_and(|t| t.eq_ignore_ascii_case("APPROXIMATELY"));
@@ -327,7 +327,7 @@ fn number_in_note(note: &str) -> Option<String> {
     }
 }
 
-fn read_birth_places(element: &XmlElement, entity: &mut Entity) {
+fn read_birth_places(element: XmlElement, entity: &mut Entity) {
     for place in element.children_named("INDIVIDUAL_PLACE_OF_BIRTH") {
         let text = join_present(
             &[
@@ -344,7 +344,7 @@ fn read_birth_places(element: &XmlElement, entity: &mut Entity) {
     }
 }
 
-fn read_nationalities(element: &XmlElement, entity: &mut Entity) {
+fn read_nationalities(element: XmlElement, entity: &mut Entity) {
     for nationality in element.children_named("NATIONALITY") {
         for value in nationality
             .children_named("VALUE")
@@ -357,10 +357,9 @@ fn read_nationalities(element: &XmlElement, entity: &mut Entity) {
     }
 }
 
-fn read_addresses(element: &XmlElement, entity: &mut Entity) {
+fn read_addresses(element: XmlElement, entity: &mut Entity) {
     for address in element
-        .children
-        .iter()
+        .children()
         .filter(|c| matches!(c.name(), "INDIVIDUAL_ADDRESS" | "ENTITY_ADDRESS"))
     {
         let parsed = Address {

@@ -3,8 +3,8 @@
 //!
 //! A parser walks start tags with [`XmlReader::next_start`] and, for each
 //! record it wants (one `<INDIVIDUAL>`, one `<DistinctParty>`), reads the
-//! record whole with [`XmlReader::read_children`] into a small
-//! [`XmlElement`] tree. Names are matched by local name, so a change of
+//! record whole with [`XmlReader::read_children`] into an [`XmlTree`] that
+//! it reuses from record to record. Names are matched by local name, so a change of
 //! namespace or prefix does not break a parser. Text borrows from the input
 //! where it can, which keeps a 121 MB file fast to read.
 //!
@@ -14,12 +14,15 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use quick_xml::events::attributes::Attributes;
+mod tree;
+
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::error::ListError;
 use crate::source::{InputFile, MAX_FIELD_BYTES};
+
+pub(crate) use tree::{Tag, XmlElement, XmlTree};
 
 /// The text of an XML file: UTF-8 (with or without a byte order mark)
 /// unless the XML declaration names another encoding that `encoding_rs`
@@ -76,64 +79,15 @@ fn declared_encoding(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
 /// tree from recursing without bound.
 const MAX_DEPTH: usize = 64;
 
-/// One element read from the file, with its text and child elements.
-#[derive(Debug, Clone)]
-pub(crate) struct XmlElement<'a> {
-    /// The text between `<` and `>` (or `/>`): the name, then attributes.
-    tag: Cow<'a, str>,
-    name_len: usize,
-    /// The element's own text (not its children's), entities resolved.
-    pub text: Cow<'a, str>,
-    pub children: Vec<XmlElement<'a>>,
-}
-
-impl<'a> XmlElement<'a> {
-    /// The local name, without any namespace prefix.
-    pub fn name(&self) -> &str {
-        let qualified = &self.tag[..self.name_len];
-        qualified.rsplit(':').next().unwrap_or(qualified)
-    }
-
-    /// The value of the attribute with this local name, entities resolved.
-    pub fn attr(&self, local_name: &str) -> Option<Cow<'_, str>> {
-        let mut attributes = Attributes::new(&self.tag, self.name_len);
-        attributes.with_checks(false);
-        for attribute in attributes.flatten() {
-            if attribute.key.local_name().as_ref() == local_name.as_bytes() {
-                return attribute.unescape_value().ok();
-            }
-        }
-        None
-    }
-
-    /// The trimmed text, or `None` when it is empty.
-    pub fn value(&self) -> Option<&str> {
-        Some(self.text.trim()).filter(|t| !t.is_empty())
-    }
-
-    /// The first child with this local name.
-    pub fn child(&self, name: &str) -> Option<&XmlElement<'a>> {
-        self.children.iter().find(|c| c.name() == name)
-    }
-
-    /// Every child with this local name, in document order.
-    pub fn children_named<'s>(
-        &'s self,
-        name: &'s str,
-    ) -> impl Iterator<Item = &'s XmlElement<'a>> + 's {
-        self.children.iter().filter(move |c| c.name() == name)
-    }
-
-    /// The trimmed text of the first child with this name, if not empty.
-    pub fn child_value(&self, name: &str) -> Option<&str> {
-        self.child(name).and_then(XmlElement::value)
-    }
-}
+/// The maximum number of elements in one record. The largest DistinctParty of
+/// OFAC's list of 2025-11-19 has 786; the limit stops a damaged file from
+/// filling memory one record at a time.
+const MAX_RECORD_ELEMENTS: usize = 1_000_000;
 
 /// A start tag returned by [`XmlReader::next_start`].
 #[derive(Debug)]
 pub(crate) struct XmlStart<'a> {
-    pub element: XmlElement<'a>,
+    pub tag: Tag<'a>,
     /// 1 for the root element.
     pub depth: usize,
     /// True for `<tag/>`, which has no content to read.
@@ -147,7 +101,9 @@ pub(crate) struct XmlReader<'a> {
     path: &'a Path,
     format: &'static str,
     /// Local names of the open elements, root first.
-    open: Vec<String>,
+    open: Vec<Cow<'a, str>>,
+    /// Tree indices of the open elements of the record being read.
+    record_stack: Vec<u32>,
     seen_root: bool,
 }
 
@@ -162,6 +118,7 @@ impl<'a> XmlReader<'a> {
             path,
             format,
             open: Vec::new(),
+            record_stack: Vec::new(),
             seen_root: false,
         }
     }
@@ -203,20 +160,20 @@ impl<'a> XmlReader<'a> {
         loop {
             match self.read_event()? {
                 Event::Start(start) => {
-                    let element = self.element_of(&start)?;
-                    self.push(element.name().to_string())?;
+                    let tag = self.tag_of(&start)?;
+                    self.push(tag.local_name())?;
                     let depth = self.open.len();
                     return Ok(Some(XmlStart {
-                        element,
+                        tag,
                         depth,
                         empty: false,
                     }));
                 }
                 Event::Empty(start) => {
-                    let element = self.element_of(&start)?;
-                    self.check_root(element.name())?;
+                    let tag = self.tag_of(&start)?;
+                    self.check_root(tag.name())?;
                     return Ok(Some(XmlStart {
-                        element,
+                        tag,
                         depth: self.open.len() + 1,
                         empty: true,
                     }));
@@ -239,52 +196,65 @@ impl<'a> XmlReader<'a> {
     }
 
     /// Reads the content of `start` (returned by [`Self::next_start`]) up
-    /// to its end tag, and returns the whole element.
-    pub fn read_children(&mut self, start: XmlStart<'a>) -> Result<XmlElement<'a>, ListError> {
+    /// to its end tag into `tree`, and returns the whole element.
+    pub fn read_children<'t>(
+        &mut self,
+        start: XmlStart<'a>,
+        tree: &'t mut XmlTree<'a>,
+    ) -> Result<XmlElement<'t, 'a>, ListError> {
+        tree.start(start.tag);
         if start.empty {
-            return Ok(start.element);
+            return Ok(tree.root());
         }
-        let mut stack: Vec<XmlElement<'a>> = vec![start.element];
+        self.record_stack.clear();
+        self.record_stack.push(0);
         loop {
+            let Some(&current) = self.record_stack.last() else {
+                return Ok(tree.root());
+            };
             match self.read_event()? {
-                Event::Start(tag) => {
-                    let element = self.element_of(&tag)?;
-                    self.push(element.name().to_string())?;
-                    stack.push(element);
+                Event::Start(start) => {
+                    let tag = self.tag_of(&start)?;
+                    self.push(tag.local_name())?;
+                    let child = tree.add_child(current, tag);
+                    self.record_stack.push(child);
                 }
-                Event::Empty(tag) => {
-                    let element = self.element_of(&tag)?;
-                    if let Some(parent) = stack.last_mut() {
-                        parent.children.push(element);
-                    }
+                Event::Empty(start) => {
+                    let tag = self.tag_of(&start)?;
+                    tree.add_child(current, tag);
                 }
                 Event::End(_) => {
                     self.open.pop();
-                    let Some(done) = stack.pop() else {
-                        return Err(self.invalid("unbalanced end tag"));
-                    };
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(done),
-                        None => return Ok(done),
-                    }
+                    self.record_stack.pop();
                 }
                 Event::Text(text) => {
-                    let content = text.xml_content().map_err(|e| self.invalid(e))?;
-                    self.append_text(&mut stack, content)?;
+                    // Indentation between child elements is the most
+                    // common text; skip it before decoding anything.
+                    let starts_text = tree.text_mut(current).is_empty();
+                    if starts_text && text.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    let content = text.decode().map_err(|e| self.invalid(e))?;
+                    self.append_text(tree.text_mut(current), normalize_line_ends(content))?;
                 }
                 Event::CData(data) => {
                     let content = data.decode().map_err(|e| self.invalid(e))?;
-                    self.append_text(&mut stack, content)?;
+                    self.append_text(tree.text_mut(current), content)?;
                 }
                 Event::GeneralRef(reference) => {
                     let resolved = self.resolve_reference(&reference)?;
-                    self.append_text(&mut stack, resolved)?;
+                    self.append_text(tree.text_mut(current), resolved)?;
                 }
                 Event::Eof => {
                     self.finish()?;
                     return Err(self.invalid("the file ends inside an element"));
                 }
                 _ => {}
+            }
+            if tree.len() > MAX_RECORD_ELEMENTS {
+                return Err(self.invalid(format!(
+                    "one record holds more than {MAX_RECORD_ELEMENTS} elements"
+                )));
             }
         }
     }
@@ -328,7 +298,7 @@ impl<'a> XmlReader<'a> {
         Ok(())
     }
 
-    fn push(&mut self, name: String) -> Result<(), ListError> {
+    fn push(&mut self, name: Cow<'a, str>) -> Result<(), ListError> {
         self.check_root(&name)?;
         if self.open.len() >= MAX_DEPTH {
             return Err(self.invalid(format!("elements nest deeper than {MAX_DEPTH} levels")));
@@ -348,25 +318,19 @@ impl<'a> XmlReader<'a> {
         Ok(())
     }
 
-    /// Builds an element from a start tag, borrowing the tag text from the
+    /// Builds a tag from a start tag event, borrowing its text from the
     /// input when the reader handed out a slice of it.
-    fn element_of(&self, start: &BytesStart<'_>) -> Result<XmlElement<'a>, ListError> {
+    fn tag_of(&self, start: &BytesStart<'_>) -> Result<Tag<'a>, ListError> {
         let raw: &[u8] = start;
-        let tag = match self.slice_of_input(raw) {
-            Some(tag) => Cow::Borrowed(tag),
+        let text = match self.slice_of_input(raw) {
+            Some(text) => Cow::Borrowed(text),
             None => Cow::Owned(
                 std::str::from_utf8(raw)
                     .map_err(|e| self.invalid(e))?
                     .to_string(),
             ),
         };
-        let name_len = start.name().as_ref().len();
-        Ok(XmlElement {
-            tag,
-            name_len,
-            text: Cow::Borrowed(""),
-            children: Vec::new(),
-        })
+        Ok(Tag::new(text, start.name().as_ref().len()))
     }
 
     /// The same bytes as a `&'a str` of the input, if `raw` lies inside it.
@@ -376,26 +340,19 @@ impl<'a> XmlReader<'a> {
         input.get(start..start.checked_add(raw.len())?)
     }
 
-    fn append_text(
-        &self,
-        stack: &mut [XmlElement<'a>],
-        content: Cow<'a, str>,
-    ) -> Result<(), ListError> {
-        let Some(element) = stack.last_mut() else {
-            return Ok(());
-        };
-        if element.text.is_empty() {
+    fn append_text(&self, text: &mut Cow<'a, str>, content: Cow<'a, str>) -> Result<(), ListError> {
+        if text.is_empty() {
             if !content.trim().is_empty() {
-                element.text = content;
+                *text = content;
             }
         } else {
-            element.text.to_mut().push_str(&content);
+            text.to_mut().push_str(&content);
         }
-        if element.text.len() > MAX_FIELD_BYTES {
+        if text.len() > MAX_FIELD_BYTES {
             return Err(ListError::Oversized {
                 path: self.path.to_path_buf(),
                 location: format!("text of element {}", self.path()),
-                len: element.text.len(),
+                len: text.len(),
                 limit: MAX_FIELD_BYTES,
             });
         }
@@ -424,6 +381,14 @@ impl<'a> XmlReader<'a> {
     }
 }
 
+/// Turns "\r\n" and a lone "\r" into "\n", as XML 1.0 requires of a parser.
+fn normalize_line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return text;
+    }
+    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,11 +396,12 @@ mod tests {
     fn read_all(input: &str) -> Result<Vec<String>, ListError> {
         let path = Path::new("test.xml");
         let mut reader = XmlReader::new(input, path, "test");
+        let mut tree = XmlTree::default();
         let mut names = Vec::new();
         while let Some(start) = reader.next_start()? {
             if start.depth == 2 {
-                let element = reader.read_children(start)?;
-                names.push(format!("{}={}", element.name(), element.text));
+                let element = reader.read_children(start, &mut tree)?;
+                names.push(format!("{}={}", element.name(), element.text()));
             }
         }
         Ok(names)
@@ -449,16 +415,34 @@ mod tests {
     }
 
     #[test]
+    fn line_ends_are_normalized() {
+        let names = read_all("<r><a>one\r\ntwo\rthree</a></r>").expect("valid XML");
+        assert_eq!(names, vec!["a=one\ntwo\nthree"]);
+    }
+
+    #[test]
     fn prefixed_names_match_by_local_name() {
         let input = r#"<ns:r xmlns:ns="urn:x"><ns:a ns:id="7">t</ns:a></ns:r>"#;
         let path = Path::new("test.xml");
         let mut reader = XmlReader::new(input, path, "test");
         let root = reader.next_start().expect("read").expect("root");
-        assert_eq!(root.element.name(), "r");
+        assert_eq!(root.tag.name(), "r");
         let a = reader.next_start().expect("read").expect("child");
-        let a = reader.read_children(a).expect("read child");
+        let mut tree = XmlTree::default();
+        let a = reader.read_children(a, &mut tree).expect("read child");
         assert_eq!(a.name(), "a");
         assert_eq!(a.attr("id").as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn attributes_read_by_local_name() {
+        let input = r#"<r a="1" ns:b = '2 &amp; 3' c="x'y"/>"#;
+        let mut reader = XmlReader::new(input, Path::new("t.xml"), "test");
+        let root = reader.next_start().expect("read").expect("root").tag;
+        assert_eq!(root.attr("a").as_deref(), Some("1"));
+        assert_eq!(root.attr("b").as_deref(), Some("2 & 3"));
+        assert_eq!(root.attr("c").as_deref(), Some("x'y"));
+        assert_eq!(root.attr("d"), None);
     }
 
     #[test]
