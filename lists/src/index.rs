@@ -8,17 +8,17 @@
 //!   3 or 4 characters) or two characters (longer tokens); a query token
 //!   looks up its own deletions, and shared keys give the candidates,
 //!   which are then checked with the real edit distance;
-//! - Double Metaphone keys, for spellings that sound alike but differ in
-//!   more characters ("Qaddafi", "Kadhafi").
+//! - phonetic keys ([`crate::phonetic`]), for spellings that sound alike
+//!   but differ in more characters ("Qaddafi", "Kadhafi").
 //!
 //! Adjacent tokens of each name are also stored joined ("gazprom bank" as
 //! "gazprombank"), so a query that writes a name as one word reaches it.
 
-use rphonetic::{DoubleMetaphone, Encoder};
 use rustc_hash::FxHashMap;
 
 use crate::model::{Entity, NameType};
 use crate::normalize::{normalize, Token, TokenClass};
+use crate::phonetic::{fnv1a, phonetic_key};
 
 pub(crate) type TokenId = u32;
 
@@ -34,8 +34,13 @@ pub(crate) struct VocabEntry {
     pub df: u32,
     /// Rarity times length factor times class factor; see [`token_weight`].
     pub weight: f32,
+    /// The weight without the length factor, which an unmatched token
+    /// costs; see `score`.
+    pub full_weight: f32,
     /// The entry only exists as two adjacent name tokens joined.
     pub joined_only: bool,
+    /// Phonetic key hash, 0 for entries without one.
+    pub phonetic: u32,
 }
 
 /// One indexed form of one name of an entity.
@@ -46,8 +51,8 @@ pub(crate) struct NameRecord {
     /// Index of the name in the entity's `names`.
     pub name: u16,
     pub name_type: NameType,
-    /// The record holds the name's original-script tokens rather than its
-    /// transliteration.
+    /// The record contains the name's original-script tokens rather than
+    /// its transliteration.
     pub script: bool,
     /// Range of the record's tokens in `NameIndex::name_tokens`.
     pub start: u32,
@@ -135,20 +140,30 @@ impl HashTable {
 
 /// Weight of a token: its inverse document frequency, lowered for short
 /// tokens (which collide by chance) and for legal forms, honorifics and
-/// particles (which say little about who a party is).
+/// particles (which tell little about who a party is).
 pub(crate) fn token_weight(idf: f32, text: &str, class: TokenClass) -> f32 {
-    let length = match text.chars().count() {
+    full_token_weight(idf, class) * length_factor(text)
+}
+
+/// Returns how much a token's length lets it count as evidence, since
+/// short tokens collide by chance.
+pub(crate) fn length_factor(text: &str) -> f32 {
+    match text.chars().count() {
         1 => 0.3,
         2 => 0.6,
         3 => 0.85,
         _ => 1.0,
-    };
+    }
+}
+
+/// Computes a token's weight without the length factor.
+pub(crate) fn full_token_weight(idf: f32, class: TokenClass) -> f32 {
     let role = match class {
         TokenClass::Word | TokenClass::Number => 1.0,
         TokenClass::Particle => 0.2,
         TokenClass::LegalForm | TokenClass::Honorific => 0.15,
     };
-    idf * length * role
+    idf * role
 }
 
 fn idf(records: usize, df: u32) -> f32 {
@@ -174,7 +189,8 @@ impl NameIndex {
         index.add_joined_tokens();
         index.build_postings();
         index.deletes = HashTable::build(index.deletion_pairs());
-        index.phonetic = HashTable::build(index.phonetic_pairs());
+        let phonetic = index.phonetic_pairs();
+        index.phonetic = HashTable::build(phonetic);
         index
     }
 
@@ -217,7 +233,9 @@ impl NameIndex {
             class,
             df: 0,
             weight: 0.0,
+            full_weight: 0.0,
             joined_only: joined,
+            phonetic: 0,
         });
         self.lookup.insert(text.into(), id);
         id
@@ -245,7 +263,8 @@ impl NameIndex {
         let count = self.records.len();
         self.unseen_idf = idf(count, 1) + std::f32::consts::LN_2;
         for entry in &mut self.vocab {
-            entry.weight = token_weight(idf(count, entry.df), &entry.text, entry.class);
+            entry.full_weight = full_token_weight(idf(count, entry.df), entry.class);
+            entry.weight = entry.full_weight * length_factor(&entry.text);
         }
         for r in 0..self.records.len() {
             let total: f32 = self
@@ -257,8 +276,9 @@ impl NameIndex {
         }
     }
 
-    /// Stores each pair of adjacent substantive tokens joined. An entry
-    /// that exists only joined weighs what its two parts weigh together.
+    /// Stores each pair of adjacent tokens joined, where at least one of
+    /// them is substantive ("al qaida" as "alqaida"). An entry that exists
+    /// only joined weighs what its two parts weigh together.
     fn add_joined_tokens(&mut self) {
         self.joined_tokens = vec![NO_TOKEN; self.name_tokens.len()];
         let mut text = String::new();
@@ -268,7 +288,7 @@ impl NameIndex {
                 continue;
             }
             let (ea, eb) = (&self.vocab[a as usize], &self.vocab[b as usize]);
-            if !ea.class.is_substantive() || !eb.class.is_substantive() {
+            if !ea.class.is_substantive() && !eb.class.is_substantive() {
                 continue;
             }
             let weight = ea.weight + eb.weight;
@@ -325,14 +345,13 @@ impl NameIndex {
         pairs
     }
 
-    fn phonetic_pairs(&self) -> Vec<(u32, TokenId)> {
-        let encoder = DoubleMetaphone::default();
+    fn phonetic_pairs(&mut self) -> Vec<(u32, TokenId)> {
         let mut pairs = Vec::new();
-        for (id, entry) in self.vocab.iter().enumerate() {
+        for (id, entry) in self.vocab.iter_mut().enumerate() {
             if fuzzy_eligible(entry) && entry.text.len() >= PHONETIC_MIN_LEN {
-                let code = encoder.encode(&entry.text);
-                if !code.is_empty() {
-                    pairs.push((fnv1a(code.as_bytes()), id as TokenId));
+                if let Some(key) = phonetic_key(&entry.text) {
+                    entry.phonetic = key;
+                    pairs.push((key, id as TokenId));
                 }
             }
         }
@@ -353,50 +372,59 @@ impl NameIndex {
     }
 
     /// Finds the vocabulary tokens that `text` may stand for: itself, and
-    /// for substantive words, the tokens within the allowed edit distance
-    /// (see [`similar_enough`]) or sounding alike. Appends to `out`
-    /// without duplicates.
+    /// for words, the tokens within the allowed edit distance (see
+    /// [`similar_enough`]), sounding alike, or equal once doubled letters
+    /// are made single ("yyu" for "yu"). Words without a vowel (an
+    /// abbreviation, or the consonant skeleton that transliterated Arabic
+    /// or Hebrew script gives) match only exactly: they pack more of a name
+    /// into each letter, so one changed letter is another name. Appends to
+    /// `out` without duplicates.
     pub(crate) fn match_token(
         &self,
         text: &str,
         class: TokenClass,
-        encoder: &DoubleMetaphone,
+        candidates: &mut Vec<TokenId>,
         out: &mut Vec<VocabMatch>,
     ) {
-        if let Some(id) = self.token_id(text) {
+        let exact = self.token_id(text);
+        if let Some(id) = exact {
             out.push(VocabMatch {
                 token: id,
                 similarity: 1.0,
             });
         }
-        if class != TokenClass::Word || !text.is_ascii() || text.len() < MIN_FUZZY_LEN {
+        let fuzzy = class == TokenClass::Word
+            && text.is_ascii()
+            && text.len() >= MIN_FUZZY_LEN
+            && text
+                .bytes()
+                .any(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u'));
+        if !fuzzy {
             return;
+        }
+        candidates.clear();
+        let mut single = [0u8; 64];
+        if let Some(id) = squeeze(text, &mut single).and_then(|s| self.token_id(s)) {
+            candidates.push(id);
         }
         for_each_deletion(text.as_bytes(), |key| {
-            for &id in self.deletes.get(key) {
-                self.try_fuzzy(text, id, false, out);
-            }
+            candidates.extend_from_slice(self.deletes.get(key))
         });
-        if text.len() >= PHONETIC_MIN_LEN {
-            let code = encoder.encode(text);
-            if !code.is_empty() {
-                for &id in self.phonetic.get(fnv1a(code.as_bytes())) {
-                    self.try_fuzzy(text, id, true, out);
-                }
+        let key = phonetic_key(text).filter(|_| text.len() >= PHONETIC_MIN_LEN);
+        if let Some(key) = key {
+            candidates.extend_from_slice(self.phonetic.get(key));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for &id in candidates.iter().filter(|&&id| Some(id) != exact) {
+            let entry = &self.vocab[id as usize];
+            let sounds_alike = key.is_some() && key == Some(entry.phonetic);
+            if let Some(similarity) = similar_enough(text, &entry.text, sounds_alike) {
+                out.push(VocabMatch {
+                    token: id,
+                    similarity,
+                });
             }
-        }
-    }
-
-    fn try_fuzzy(&self, text: &str, id: TokenId, sounds_alike: bool, out: &mut Vec<VocabMatch>) {
-        if out.iter().any(|m| m.token == id) {
-            return;
-        }
-        let candidate = &self.vocab[id as usize].text;
-        if let Some(similarity) = similar_enough(text, candidate, sounds_alike) {
-            out.push(VocabMatch {
-                token: id,
-                similarity,
-            });
         }
     }
 
@@ -445,14 +473,17 @@ fn fuzzy_eligible(entry: &VocabEntry) -> bool {
 }
 
 /// How many deletions the symmetric-delete table stores for a token of
-/// `len` bytes: one for 3 and 4, two for 5 to 14, one again for longer
-/// tokens, whose neighbourhoods would otherwise grow with the square of
-/// their length.
+/// `len` bytes, and a query token looks up: one up to 7 bytes, two from 8
+/// to 14, one again for longer tokens, whose neighbourhoods would
+/// otherwise grow with the square of their length. Two tokens within the
+/// edit distance that [`similar_enough`] allows without a shared phonetic
+/// key then always share a key of this table; pairs that need the
+/// phonetic key to be allowed come from the phonetic table.
 fn max_deletions(len: usize) -> usize {
     match len {
         0..=2 => 0,
-        3..=4 => 1,
-        5..=14 => 2,
+        3..=7 => 1,
+        8..=14 => 2,
         _ => 1,
     }
 }
@@ -477,44 +508,140 @@ fn for_each_deletion(bytes: &[u8], mut f: impl FnMut(u32)) {
     }
 }
 
-const FNV_OFFSET: u32 = 0x811c_9dc5;
-const FNV_PRIME: u32 = 0x0100_0193;
-
-fn fnv1a(bytes: &[u8]) -> u32 {
-    fnv1a_skipping(bytes, usize::MAX, usize::MAX)
-}
-
+/// FNV-1a of `bytes` without the bytes at `skip_a` and `skip_b`; equal
+/// to [`fnv1a`] of the shortened string.
 fn fnv1a_skipping(bytes: &[u8], skip_a: usize, skip_b: usize) -> u32 {
-    let mut hash = FNV_OFFSET;
-    for (i, &b) in bytes.iter().enumerate() {
+    if skip_a == usize::MAX {
+        return fnv1a(bytes);
+    }
+    let mut shortened = [0u8; 64];
+    let mut len = 0;
+    for (i, &b) in bytes.iter().enumerate().take(64) {
         if i != skip_a && i != skip_b {
-            hash = (hash ^ b as u32).wrapping_mul(FNV_PRIME);
+            shortened[len] = b;
+            len += 1;
         }
     }
-    hash
+    fnv1a(&shortened[..len])
+}
+
+/// Writes `text` with runs of one letter made single into `buffer`;
+/// `None` when nothing changes or the text does not fit.
+fn squeeze<'a>(text: &str, buffer: &'a mut [u8; 64]) -> Option<&'a str> {
+    let bytes = text.as_bytes();
+    if bytes.len() > buffer.len() || !bytes.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    let mut len = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if i == 0 || bytes[i - 1] != b {
+            buffer[len] = b;
+            len += 1;
+        }
+    }
+    std::str::from_utf8(&buffer[..len]).ok()
+}
+
+fn squeezed_equal(a: &str, b: &str) -> bool {
+    let (mut x, mut y) = (a.bytes().peekable(), b.bytes().peekable());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p == q => {
+                while x.peek() == Some(&p) {
+                    x.next();
+                }
+                while y.peek() == Some(&q) {
+                    y.next();
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Decides whether two different tokens may be spellings of one name, and
-/// how alike they are (Jaro-Winkler). With `L` the longer length and `d`
-/// the optimal-string-alignment distance (a transposition counts as one
-/// edit): tokens of 3 characters or fewer never match fuzzily; `d = 1` is
-/// allowed from 4 characters; `d = 2` from 8 characters, or from 5 when
-/// the tokens share a Double Metaphone key; `d = 3` from 7 characters when
-/// they share that key and their Jaro-Winkler similarity is at least 0.85.
+/// how alike they are.
+///
+/// Tokens equal once doubled letters are made single always may
+/// ("hassan", "hasan"; "all", "al"); their similarity is
+/// `1 − (length difference) / (2·L)`, with `L` the longer length, since a
+/// doubled letter is the mildest of spelling differences. Otherwise, with
+/// `d` the edit distance in which a swap of adjacent letters counts half
+/// an edit (the commonest typing error, which keeps every letter): tokens
+/// of 3 characters match only by one swap ("adb", "abd"); `d ≤ 1` is
+/// allowed from 4 characters; `d ≤ 2` from 8 characters, or from 5 when
+/// the tokens share a phonetic key; `d ≤ 3` from 7 characters when they
+/// share that key, where more than 2 edits also need a Jaro-Winkler
+/// similarity of at least 0.85. The similarity is then `1 − d / L`.
+/// Jaro-Winkler is not used for the value: it rewards a shared start, and
+/// names that share "abdul" or "moham" are not thereby the same name,
+/// while it scores a swap in a short token as a large change.
 pub(crate) fn similar_enough(a: &str, b: &str, sounds_alike: bool) -> Option<f32> {
     let longer = a.len().max(b.len());
-    if longer <= 3 || a.len().abs_diff(b.len()) > 3 {
+    if squeezed_equal(a, b) {
+        let difference = a.len().abs_diff(b.len()) as f32;
+        return Some(1.0 - difference / (2.0 * longer as f32));
+    }
+    let max_distance = match longer {
+        0..=2 => return None,
+        3..=4 => 1,
+        5..=6 => 1 + usize::from(sounds_alike),
+        7 => 1 + 2 * usize::from(sounds_alike),
+        _ => 2 + usize::from(sounds_alike),
+    };
+    if a.len().abs_diff(b.len()) > max_distance {
         return None;
     }
-    let distance = strsim::osa_distance(a, b);
-    let similarity = strsim::jaro_winkler(a, b) as f32;
-    let allowed = match distance {
-        0 | 1 => true,
-        2 => longer >= 8 || (longer >= 5 && sounds_alike),
-        3 => longer >= 7 && sounds_alike && similarity >= 0.85,
-        _ => false,
-    };
-    allowed.then_some(similarity)
+    let half_edits = edit_cost_within(a.as_bytes(), b.as_bytes(), 2 * max_distance)?;
+    if longer == 3 && !(a.len() == 3 && b.len() == 3 && half_edits == 1) {
+        return None;
+    }
+    if half_edits > 4 && strsim::jaro_winkler(a, b) < 0.85 {
+        return None;
+    }
+    Some(1.0 - half_edits as f32 / (2.0 * longer as f32))
+}
+
+/// Computes the optimal-string-alignment distance between `a` and `b` in
+/// half edits: an insertion, deletion or substitution costs 2, a swap of two
+/// adjacent bytes costs 1. `None` when it exceeds `max_half`. Rows live on
+/// the stack for tokens up to 63 bytes; longer ones fall back to strsim,
+/// where a swap costs a whole edit.
+fn edit_cost_within(a: &[u8], b: &[u8], max_half: usize) -> Option<usize> {
+    const WIDTH: usize = 64;
+    if a.len() >= WIDTH || b.len() >= WIDTH {
+        let a = std::str::from_utf8(a).ok()?;
+        let b = std::str::from_utf8(b).ok()?;
+        return Some(2 * strsim::osa_distance(a, b)).filter(|&d| d <= max_half);
+    }
+    let mut two_back = [0usize; WIDTH];
+    let mut previous = [0usize; WIDTH];
+    let mut current = [0usize; WIDTH];
+    for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = 2 * j;
+    }
+    for i in 1..=a.len() {
+        current[0] = 2 * i;
+        let mut row_min = current[0];
+        for j in 1..=b.len() {
+            let cost = 2 * usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (previous[j] + 2)
+                .min(current[j - 1] + 2)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(two_back[j - 2] + 1);
+            }
+            current[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max_half {
+            return None;
+        }
+        std::mem::swap(&mut two_back, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    Some(previous[b.len()]).filter(|&d| d <= max_half)
 }
 
 #[cfg(test)]
@@ -533,12 +660,7 @@ mod tests {
 
     fn matches(index: &NameIndex, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        index.match_token(
-            text,
-            TokenClass::Word,
-            &DoubleMetaphone::default(),
-            &mut out,
-        );
+        index.match_token(text, TokenClass::Word, &mut Vec::new(), &mut out);
         out.iter()
             .map(|m| index.vocab[m.token as usize].text.to_string())
             .collect()
@@ -561,6 +683,38 @@ mod tests {
     fn short_tokens_match_only_exactly() {
         let index = NameIndex::build(&[entity("1", &["Ali Omar"])]);
         assert!(matches(&index, "aly").is_empty());
+    }
+
+    #[test]
+    fn doubled_letters_and_swaps_match() {
+        let index = NameIndex::build(&[entity("1", &["Han Yu-Ro Abd Al-Tikriti"])]);
+        assert_eq!(matches(&index, "yyu"), ["yu"]);
+        assert_eq!(matches(&index, "adb"), ["abd"]);
+        assert_eq!(matches(&index, "all"), ["al"]);
+    }
+
+    #[test]
+    fn edit_cost_counts_swaps_half() {
+        let cost = |a: &str, b: &str, max| edit_cost_within(a.as_bytes(), b.as_bytes(), max);
+        for (a, b) in [
+            ("qaddafi", "kadhafi"),
+            ("", "abc"),
+            ("salek", "malek"),
+            ("abdulhai", "abdul"),
+        ] {
+            let whole_edits = strsim::osa_distance(a, b);
+            assert_eq!(cost(a, b, 99), Some(2 * whole_edits), "{a} {b}");
+        }
+        assert_eq!(cost("faiz", "afiz", 99), Some(1));
+        assert_eq!(cost("abdulhai", "abdulhia", 99), Some(1));
+        assert_eq!(cost("salek", "malek", 1), None);
+    }
+
+    #[test]
+    fn vowelless_tokens_match_only_exactly() {
+        let index = NameIndex::build(&[entity("1", &["ghfry"])]);
+        assert!(matches(&index, "dhfry").is_empty());
+        assert_eq!(matches(&index, "ghfry"), ["ghfry"]);
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod load;
 pub mod matcher;
 pub mod model;
 pub mod normalize;
+pub mod phonetic;
 pub mod qualify;
 pub mod report;
 pub mod score;

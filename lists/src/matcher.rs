@@ -11,7 +11,6 @@
 //! ([`crate::score`]), qualified by kind, birth date, country and gender
 //! ([`crate::qualify`]), and the best name of each entity is kept.
 
-use rphonetic::DoubleMetaphone;
 use serde::Serialize;
 use std::cell::RefCell;
 
@@ -28,10 +27,10 @@ use crate::snapshot::Snapshot;
 /// joined words, and no qualifier that both sides state contradicts it
 /// strongly. An exact match of every token scores 1.0 before qualifiers; a
 /// listed name with one rare extra token scores about 0.87; a query sharing
-/// only one of two equally rare tokens scores about 0.5.
+/// only one of two equally rare tokens scores about 0.4.
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
 
-/// How many hits a query returns unless it asks otherwise.
+/// The number of hits a query returns unless it sets `top_k`.
 pub const DEFAULT_TOP_K: usize = 10;
 
 /// Score multiplier for a match on a weak (low-quality) alias.
@@ -55,7 +54,7 @@ pub struct NameQuery {
 }
 
 impl NameQuery {
-    /// A query with a name and nothing else.
+    /// Builds a query with a name and nothing else.
     pub fn new(name: impl Into<String>) -> NameQuery {
         NameQuery {
             name: name.into(),
@@ -76,7 +75,7 @@ pub enum NameResult {
 }
 
 impl NameResult {
-    /// The hits; none for a name that normalizes to nothing.
+    /// Returns the hits, or none for a name that normalizes to nothing.
     pub fn hits(&self) -> &[Hit] {
         match self {
             NameResult::Hits(hits) => hits,
@@ -99,7 +98,8 @@ pub struct Hit {
     pub explanation: Explanation,
 }
 
-/// Why a hit scored what it did.
+/// The reasons for a hit's score: token pairs, unmatched tokens and
+/// adjustments.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
     pub matched_tokens: Vec<TokenMatch>,
@@ -310,24 +310,25 @@ impl Snapshot {
 /// exact vocabulary entry weighs, else what its most similar entry weighs,
 /// else the weight of an unseen token (rarer than any listed one).
 fn prepare(index: &NameIndex, tokens: &[Token]) -> PreparedName {
-    let encoder = DoubleMetaphone::default();
     let mut prepared = PreparedName::default();
+    let mut candidates = Vec::new();
     for token in tokens {
         let mut matches = Vec::new();
-        index.match_token(&token.text, token.class, &encoder, &mut matches);
-        let weight = query_token_weight(index, token, &matches);
+        index.match_token(&token.text, token.class, &mut candidates, &mut matches);
+        let (weight, full_weight) = query_token_weight(index, token, &matches);
         matches.sort_unstable_by_key(|m| m.token);
         prepared.total_weight += weight;
         prepared.tokens.push(QueryToken {
             text: token.text.clone(),
             class: token.class,
             weight,
+            full_weight,
             matches,
         });
     }
     let mut joined = String::new();
     for (first, pair) in tokens.windows(2).enumerate() {
-        if !pair[0].class.is_substantive() || !pair[1].class.is_substantive() {
+        if !pair[0].class.is_substantive() && !pair[1].class.is_substantive() {
             continue;
         }
         joined.clear();
@@ -344,13 +345,20 @@ fn prepare(index: &NameIndex, tokens: &[Token]) -> PreparedName {
     prepared
 }
 
-fn query_token_weight(index: &NameIndex, token: &Token, matches: &[VocabMatch]) -> f32 {
+/// Returns the token's weight and its weight before the length discount.
+fn query_token_weight(index: &NameIndex, token: &Token, matches: &[VocabMatch]) -> (f32, f32) {
     let best = matches
         .iter()
         .max_by(|a, b| a.similarity.total_cmp(&b.similarity));
     match best {
-        Some(m) => index.vocab[m.token as usize].weight,
-        None => crate::index::token_weight(index.unseen_idf, &token.text, token.class),
+        Some(m) => {
+            let entry = &index.vocab[m.token as usize];
+            (entry.weight, entry.full_weight)
+        }
+        None => {
+            let full = crate::index::full_token_weight(index.unseen_idf, token.class);
+            (full * crate::index::length_factor(&token.text), full)
+        }
     }
 }
 

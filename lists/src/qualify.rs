@@ -1,4 +1,4 @@
-//! Qualifiers: what a screening call knows besides the name (entity kind,
+//! Qualifiers: what a screening call states besides the name (entity kind,
 //! birth date, country, gender) moves the name score up or down when both
 //! the query and the listed entity state it. A qualifier that only one
 //! side states changes nothing.
@@ -34,7 +34,7 @@ pub const KIND_MISMATCH_FACTOR: f32 = 0.6;
 /// it to bound what a partly matched name can still reach.
 pub const MAX_BONUS: f32 = BIRTH_DATE_EXACT_BONUS + COUNTRY_BONUS;
 
-/// What the query states besides the name.
+/// The facts a query states besides the name.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct QueryFacts<'a> {
     pub kind: Option<EntityKind>,
@@ -44,7 +44,7 @@ pub(crate) struct QueryFacts<'a> {
     pub gender: Option<Gender>,
 }
 
-/// How a score part changed the score.
+/// The change a score part made to the score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
@@ -130,7 +130,7 @@ fn kinds_conflict(query: EntityKind, listed: EntityKind) -> bool {
     query != listed && query != EntityKind::Unknown && listed != EntityKind::Unknown
 }
 
-/// How a query birth date compares with the closest listed one.
+/// The comparison of a query birth date with the closest listed one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DateVerdict {
     SameDay,
@@ -210,7 +210,7 @@ fn describe_date(date: &BirthDate) -> String {
     }
 }
 
-/// Whether the entity lists the country among its nationalities or
+/// Tells whether the entity lists the country among its nationalities or
 /// countries; `None` when it states none.
 fn country_listed(country: &str, entity: &Entity) -> Option<bool> {
     let mut stated = entity

@@ -2,8 +2,9 @@
 //! listed name and turns the alignment into a score from 0 to 1.
 //!
 //! Each query token carries the vocabulary tokens it may stand for, with a
-//! similarity (1 for the same token, Jaro-Winkler for a misspelling). The
-//! aligner pairs query tokens with listed tokens, most similar first, each
+//! similarity (1 for the same token, less for a misspelling; see
+//! `index::similar_enough`). The aligner pairs query tokens with listed
+//! tokens, most similar first, each
 //! token used once; a query token may also pair with two adjacent listed
 //! tokens written as one ("gazprombank" with "gazprom bank"), and two
 //! adjacent query tokens with one listed token.
@@ -15,6 +16,12 @@
 //!   by the weight of all query tokens;
 //! - listed coverage `L` = the same over the listed name's tokens;
 //! - name score = `Q · (LISTED_BASE + (1 − LISTED_BASE) · L)`.
+//!
+//! Token weights are lowered for short tokens, because short tokens match
+//! by chance; that discount applies to evidence, not to absence, so an
+//! unmatched token counts in the denominator with its weight before the
+//! length discount (a missing "ro" of "Han Yu-Ro" is a missing name part,
+//! whatever its length).
 //!
 //! Unmatched query tokens therefore cost their full share, while unmatched
 //! listed tokens cost at most `1 − LISTED_BASE`: a listed name with an
@@ -40,6 +47,9 @@ pub(crate) struct QueryToken {
     pub text: String,
     pub class: TokenClass,
     pub weight: f32,
+    /// The weight before the length discount, which the token costs when
+    /// unmatched.
+    pub full_weight: f32,
     /// Sorted by token id.
     pub matches: Vec<VocabMatch>,
 }
@@ -130,8 +140,17 @@ pub(crate) fn align(
     if !substantive {
         return NameScore::default();
     }
-    let query_coverage = ratio(query_matched, query.total_weight);
-    let listed_coverage = ratio(listed_matched, record.total_weight);
+    let query_missing: f32 = unused(query_used, query.tokens.len())
+        .map(|q| query.tokens[q].full_weight - query.tokens[q].weight)
+        .sum();
+    let listed_missing: f32 = unused(listed_used, listed.len())
+        .map(|l| {
+            let entry = &index.vocab[listed[l] as usize];
+            entry.full_weight - entry.weight
+        })
+        .sum();
+    let query_coverage = ratio(query_matched, query.total_weight + query_missing);
+    let listed_coverage = ratio(listed_matched, record.total_weight + listed_missing);
     let numbers_disagree = has_unmatched_number(query, query_used, index, listed, listed_used);
     let mut score = query_coverage * (LISTED_BASE + (1.0 - LISTED_BASE) * listed_coverage);
     if numbers_disagree {
@@ -143,6 +162,11 @@ pub(crate) fn align(
         listed_coverage,
         numbers_disagree,
     }
+}
+
+/// Positions below `len` whose bit is not set in `used`.
+fn unused(used: u64, len: usize) -> impl Iterator<Item = usize> {
+    (0..len).filter(move |&i| used & (1 << i) == 0)
 }
 
 fn ratio(part: f32, whole: f32) -> f32 {

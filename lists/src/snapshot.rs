@@ -1,5 +1,5 @@
 //! The snapshot: one immutable set of loaded lists with every index built
-//! over it, answering name, wallet, identifier and free-text screening.
+//! over it, serving name, wallet, identifier and free-text screening.
 //!
 //! A snapshot never changes after [`Snapshot::build`]; the engine keeps the
 //! current one in an `ArcSwap` and builds a new one beside it on reload. It
@@ -55,7 +55,8 @@ pub struct Snapshot {
     entities: Vec<Entity>,
     /// Index into `lists` of each entity's list.
     entity_list: Vec<u16>,
-    by_key: FxHashMap<(String, String), u32>,
+    /// Entity index by list id, then entity id.
+    by_key: FxHashMap<String, FxHashMap<String, u32>>,
     pub(crate) names: NameIndex,
     wallets: WalletIndex,
     identifiers: IdentifierIndex,
@@ -91,17 +92,9 @@ impl Snapshot {
                 info.digest =
                     combined_digest([info.digest.as_str(), loaded.report.digest.as_str()]);
             }
+            add_counts(&mut info.counts, &LoadCounts::of(&loaded.entities));
             entity_list.extend(std::iter::repeat_n(position as u16, loaded.entities.len()));
             entities.extend(loaded.entities);
-        }
-        for (position, info) in infos.iter_mut().enumerate() {
-            let own: Vec<Entity> = entities
-                .iter()
-                .zip(&entity_list)
-                .filter(|(_, &l)| l as usize == position)
-                .map(|(e, _)| e.clone())
-                .collect();
-            info.counts = LoadCounts::of(&own);
         }
         Snapshot::assemble(infos, entities, entity_list, started)
     }
@@ -142,10 +135,12 @@ impl Snapshot {
         entity_list: Vec<u16>,
         started: Instant,
     ) -> Snapshot {
-        let mut by_key = FxHashMap::default();
+        let mut by_key: FxHashMap<String, FxHashMap<String, u32>> = FxHashMap::default();
         for (i, entity) in entities.iter().enumerate() {
             by_key
-                .entry((entity.list.clone(), entity.id.clone()))
+                .entry(entity.list.clone())
+                .or_default()
+                .entry(entity.id.clone())
                 .or_insert(i as u32);
         }
         let names = NameIndex::build(&entities);
@@ -206,7 +201,7 @@ impl Snapshot {
 
     /// Looks up an entity by list id and entity id.
     pub fn entity(&self, list: &str, id: &str) -> Option<&Entity> {
-        let i = self.by_key.get(&(list.to_string(), id.to_string()))?;
+        let i = self.by_key.get(list)?.get(id)?;
         self.entities.get(*i as usize)
     }
 
@@ -237,6 +232,18 @@ impl Snapshot {
     /// Scans free text for listed addresses and distinctive listed names.
     pub fn scan_text(&self, text: &str) -> Vec<TextHit> {
         text_scan::scan(&self.text, &self.entities, text)
+    }
+}
+
+fn add_counts(total: &mut LoadCounts, more: &LoadCounts) {
+    total.entities += more.entities;
+    total.names += more.names;
+    total.aliases += more.aliases;
+    total.addresses += more.addresses;
+    total.identifiers += more.identifiers;
+    total.wallets += more.wallets;
+    for (kind, count) in &more.by_kind {
+        *total.by_kind.entry(kind.clone()).or_default() += count;
     }
 }
 

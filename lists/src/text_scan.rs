@@ -28,7 +28,7 @@ pub const DISTINCTIVE_SINGLE_LEN: usize = 8;
 /// Share of a once-seen token's weight that a single-word name must reach.
 pub const DISTINCTIVE_SINGLE_SHARE: f32 = 0.9;
 
-/// What a text hit found.
+/// The kind of thing a text hit found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TextHitKind {
@@ -109,7 +109,7 @@ fn automaton(patterns: &[String], ignore_case: bool) -> Option<AhoCorasick> {
         .ok()
 }
 
-/// The normalized text of every distinctive name, with its owners.
+/// Collects the normalized text of every distinctive name, with its owners.
 fn distinctive_names(index: &NameIndex) -> (Vec<String>, Vec<Vec<(u32, u16)>>) {
     let once = crate::index::token_weight(
         index.single_use_idf(),

@@ -58,10 +58,10 @@ impl ChainFamily {
 pub enum Validity {
     /// The format and, where the family has one, the checksum hold.
     Valid,
-    /// The format holds but the family has no checksum that can be checked
+    /// The format is right but the family has no checksum that can be checked
     /// here (Monero, Solana, unknown forms).
     Unchecked,
-    /// Malformed; the text says why.
+    /// Malformed, with the reason.
     Invalid(String),
 }
 
@@ -118,7 +118,8 @@ impl WalletIndex {
         self.by_address.get(canonical).map_or(&[], Vec::as_slice)
     }
 
-    /// Every listed canonical address, for the free-text scanner.
+    /// Iterates over every listed canonical address, for the free-text
+    /// scanner.
     pub(crate) fn addresses(&self) -> impl Iterator<Item = (&str, &[(u32, u16)])> {
         self.by_address
             .iter()
@@ -177,7 +178,7 @@ fn asset_note(asked: Option<&str>, listed: &str) -> Option<String> {
     ))
 }
 
-/// The family of an address and its canonical form.
+/// Returns the family of an address and its canonical form.
 pub fn canonicalize(address: &str) -> (String, ChainFamily) {
     let address = address.trim();
     let family = family_of(address);
@@ -237,7 +238,7 @@ fn validate_evm(address: &str) -> Validity {
     }
 }
 
-/// The EIP-55 mixed-case form of 40 hex digits: a letter is upper case
+/// Computes the EIP-55 mixed-case form of 40 hex digits: a letter is upper case
 /// where the matching nibble of Keccak-256 of the lower-case hex is 8 or
 /// more.
 pub fn eip55_checksum(hex: &str) -> String {
@@ -299,7 +300,7 @@ fn validate_bech32(address: &str) -> Validity {
 const BECH32_CONST: u32 = 1;
 const BECH32M_CONST: u32 = 0x2bc8_30a3;
 
-/// The BCH checksum of BIP 173 over the expanded human-readable part and
+/// Computes the BCH checksum of BIP 173 over the expanded human-readable part and
 /// the data values.
 fn bech32_polymod(hrp: &str, data: &[u8]) -> u32 {
     const GENERATOR: [u32; 5] = [

@@ -110,7 +110,7 @@ fn is_syllable_character(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{AC00}'..='\u{D7A3}')
 }
 
-/// A letter that is neither ASCII nor in the Latin blocks (Latin-1
+/// Tells whether `c` is a letter that is neither ASCII nor in the Latin blocks (Latin-1
 /// Supplement to Latin Extended-B, and Latin Extended Additional).
 fn is_non_latin_letter(c: char) -> bool {
     c.is_alphabetic()

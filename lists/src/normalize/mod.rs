@@ -1,10 +1,10 @@
 //! Name normalization: one pipeline for list names and query names alike.
 //!
 //! A name is folded to lower-case Latin ([`fold`]), split into tokens at
-//! spaces, punctuation and hyphens, reordered when written
-//! "SURNAME, Given", and each token is classed: legal forms, honorifics and
-//! particles are recognised and mapped to canonical forms ([`terms`]), so
-//! that they can weigh little in scoring, and digits are kept as number
+//! spaces, punctuation and hyphens, and reordered when written
+//! "SURNAME, Given". Each token is then classed. Legal forms, honorifics
+//! and particles are recognised and mapped to canonical forms ([`terms`])
+//! so that they can weigh little in scoring, and digits are kept as number
 //! tokens. A name in a non-Latin script also keeps a token list in its own
 //! script beside the transliteration.
 
@@ -15,8 +15,8 @@ pub use fold::{fold_keeping_script, fold_to_latin};
 
 use terms::{match_term, MAX_PHRASE_TOKENS};
 
-/// The most tokens kept from one name. Longer names are cut here; no
-/// published list name comes near it.
+/// The maximum number of tokens kept from one name. Longer names are cut
+/// here; no published list name comes near it.
 pub const MAX_TOKENS: usize = 48;
 
 /// The role of a token in a name, which sets how much it weighs.
@@ -45,8 +45,8 @@ impl TokenClass {
         }
     }
 
-    /// Whether the token carries identity: words and numbers do, the rest
-    /// only qualify a name.
+    /// Returns whether the token carries identity: words and numbers do,
+    /// the rest only qualify a name.
     pub fn is_substantive(self) -> bool {
         matches!(self, TokenClass::Word | TokenClass::Number)
     }
@@ -74,7 +74,7 @@ impl NormalizedName {
         self.latin.is_empty() && self.script.is_empty()
     }
 
-    /// The Latin tokens joined by single spaces.
+    /// Returns the Latin tokens joined by single spaces.
     pub fn latin_text(&self) -> String {
         join_tokens(&self.latin)
     }
@@ -182,9 +182,9 @@ fn classify_plain(word: &str) -> TokenClass {
     }
 }
 
-/// A name made only of legal forms, titles and particles ("The Company
-/// Ltd") keeps them as words, so it never normalizes to nothing that can
-/// be matched.
+/// Reclassifies the tokens of a name made only of legal forms, titles and
+/// particles ("The Company Ltd") as words, so that such a name still has
+/// something to match.
 fn finish(tokens: &mut [Token]) {
     if tokens.iter().all(|t| !t.class.is_substantive()) {
         for token in tokens.iter_mut() {

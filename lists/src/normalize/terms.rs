@@ -282,7 +282,7 @@ const TERMS: &[Term] = &[
     abbreviation("marketing", "mkt"),
 ];
 
-/// The longest phrase in [`TERMS`], in tokens.
+/// The maximum length of a phrase in [`TERMS`], in tokens.
 pub const MAX_PHRASE_TOKENS: usize = 5;
 
 /// A recognised phrase: its canonical token, its class and how many input
