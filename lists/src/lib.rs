@@ -2,7 +2,12 @@
 //! [`Entity`] model, and matching names, wallets and identifiers against
 //! them.
 //!
-//! Loading: [`load`] reads a list file into entities and a report.
+//! Loading: [`load()`] reads one list (files from [`source`], format from
+//! [`formats::detect`] or the caller, parser from [`formats`]) and returns
+//! its entities with a [`LoadReport`]. [`load_bundle`] loads every list of
+//! a bundle manifest such as the default `bundle/bundle.toml`. [`countries`]
+//! maps the country names lists write to ISO codes, and [`script`] names
+//! the writing system of a name.
 //! Matching: [`Snapshot::build`] indexes a set of loaded lists once;
 //! [`normalize`] folds names into tokens, [`index`] holds the name index,
 //! [`score`] and [`qualify`] score a listed name against a query,

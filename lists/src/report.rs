@@ -12,7 +12,7 @@ pub struct LoadWarning {
     /// The file name as given to the loader.
     pub file: String,
     /// "line 12" for text formats, an element path such as
-    /// "/INDIVIDUALS/INDIVIDUAL[34]" for XML.
+    /// "`/INDIVIDUALS/INDIVIDUAL[34]`" for XML.
     pub location: String,
     pub message: String,
 }

@@ -1,5 +1,5 @@
 //! Files that cannot load give an error naming the file and what is wrong
-//! with it; files of every kind are told apart by their content.
+//! with it. Detection recognises every published file by its content.
 
 mod common;
 

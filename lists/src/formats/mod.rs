@@ -50,7 +50,15 @@ pub fn default_list_id(format: Format, first: &InputFile) -> String {
 pub fn parser_available(format: Format) -> bool {
     matches!(
         format,
-        Format::UnXml | Format::OfacAdvancedXml | Format::OfacCsv
+        Format::UnXml
+            | Format::OfacAdvancedXml
+            | Format::OfacCsv
+            | Format::UkOfsiCsv
+            | Format::EuXml
+            | Format::UsCsl
+            | Format::BisDpl
+            | Format::FtmJson
+            | Format::WatchlistCsv
     )
 }
 

@@ -330,3 +330,84 @@ impl Collected {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EntityKind, IdentifierKind, NameType};
+
+    /// Four parties cut from OFAC's file of 2025-11-19 with the records
+    /// they refer to: BANCO NACIONAL DE CUBA, FLORES APODACA, the vessel
+    /// ARTAVIL and LAZARUS GROUP.
+    const SAMPLE: &str = include_str!("../../../tests/samples/sdn_advanced_sample.xml");
+
+    fn parse_text(xml: &str) -> (Vec<Entity>, LoadContext) {
+        let file = InputFile::from_bytes("sample.xml", xml.as_bytes().to_vec());
+        let mut context = LoadContext::default();
+        let entities = parse(&[file], "ofac_sdn", &mut context).expect("sample parses");
+        (entities, context)
+    }
+
+    #[test]
+    fn sample_parties_read_whole() {
+        let (entities, context) = parse_text(SAMPLE);
+        assert!(context.warnings.is_empty(), "{:?}", context.warnings);
+        assert_eq!(context.published.as_deref(), Some("2025-11-19"));
+        let ids: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, vec!["306", "15002", "15036", "27307"]);
+
+        let vessel = &entities[2];
+        assert_eq!(vessel.kind, EntityKind::Vessel);
+        assert!(vessel
+            .identifiers
+            .iter()
+            .any(|i| i.kind == IdentifierKind::Imo));
+        assert!(vessel.names.iter().any(|n| n.name_type == NameType::Former));
+        let lazarus = &entities[3];
+        assert_eq!(lazarus.wallets.len(), 8);
+        assert_eq!(lazarus.programs, vec!["DPRK3"]);
+    }
+
+    #[test]
+    fn prefixed_namespace_reads_the_same() {
+        let prefixed = SAMPLE
+            .replace("<?xml", "<?XML")
+            .replace("</", "\u{0}")
+            .replace('<', "<ofac:")
+            .replace('\u{0}', "</ofac:")
+            .replace("<ofac:?XML", "<?xml")
+            .replace(" xmlns=\"", " xmlns:ofac=\"urn:example:changed:");
+        assert!(prefixed.contains("<ofac:DistinctParty "));
+        let (plain, _) = parse_text(SAMPLE);
+        let (renamed, context) = parse_text(&prefixed);
+        assert!(context.warnings.is_empty(), "{:?}", context.warnings);
+        assert_eq!(plain, renamed);
+    }
+
+    #[test]
+    fn sections_in_any_order() {
+        let start = SAMPLE.find("  <Locations>").expect("Locations");
+        let end = SAMPLE.find("  <IDRegDocuments>").expect("IDRegDocuments");
+        let locations = &SAMPLE[start..end];
+        let moved = SAMPLE
+            .replace(locations, "")
+            .replace("</Sanctions>", &format!("{locations}</Sanctions>"));
+        let (plain, _) = parse_text(SAMPLE);
+        let (reordered, _) = parse_text(&moved);
+        assert_eq!(plain, reordered);
+    }
+
+    #[test]
+    fn missing_location_is_reported() {
+        let start = SAMPLE.find("  <Locations>").expect("Locations");
+        let end = SAMPLE.find("  <IDRegDocuments>").expect("IDRegDocuments");
+        let without = SAMPLE.replace(&SAMPLE[start..end], "");
+        let (entities, context) = parse_text(&without);
+        assert_eq!(entities.len(), 4);
+        assert!(entities.iter().all(|e| e.addresses.is_empty()));
+        assert!(context
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("not in the file")));
+    }
+}

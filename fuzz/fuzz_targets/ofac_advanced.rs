@@ -1,0 +1,13 @@
+//! Feeds arbitrary bytes to the OFAC sdn_advanced.xml parser.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use screener_lists::formats;
+use screener_lists::source::{InputFile, LoadContext};
+use screener_lists::Format;
+
+fuzz_target!(|data: &[u8]| {
+    let file = InputFile::from_bytes("fuzz.xml", data.to_vec());
+    let files = [file];
+    let _ = formats::parse(Format::OfacAdvancedXml, &files, "fuzz", &mut LoadContext::default());
+});
