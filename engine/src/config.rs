@@ -290,7 +290,11 @@ impl Config {
                 self.server.metrics_addr
             ));
         }
-        check_positive(&mut problems, "server.stream_buffer", self.server.stream_buffer);
+        check_positive(
+            &mut problems,
+            "server.stream_buffer",
+            self.server.stream_buffer,
+        );
         check_positive(
             &mut problems,
             "server.stream_concurrency",

@@ -13,11 +13,11 @@ use screener_proto::v1::{
 use tokio::sync::watch;
 
 use crate::catalog::ListSet;
-use crate::config::Config;
+use crate::config::{Config, StateConfig};
 use crate::error::ServerError;
 use crate::metrics;
 use crate::policy::RuleSet;
-use crate::state::StateStore;
+use crate::state::{OpenOptions, StateStore, SyncPolicy};
 
 /// Everything a request needs, shared by all services and tasks.
 pub struct Engine {
@@ -45,7 +45,7 @@ impl Engine {
     pub fn start(config: Config) -> anyhow::Result<Arc<Engine>> {
         let lists = ListSet::load(&config.lists)?;
         let rules = RuleSet::load(&config.rules)?;
-        let state = StateStore::open_for(&config.state, &rules)?;
+        let state = open_state(&config.state)?;
         lists.publish_gauges();
         tracing::info!(
             list_version = %lists.version(),
@@ -91,11 +91,17 @@ impl Engine {
         crate::pipeline::screen(self, transaction).await
     }
 
-    pub fn screen_party(&self, request: ScreenPartyRequest) -> Result<ScreenPartyResponse, ServerError> {
+    pub fn screen_party(
+        &self,
+        request: ScreenPartyRequest,
+    ) -> Result<ScreenPartyResponse, ServerError> {
         crate::pipeline::screen_party(self, request)
     }
 
-    pub fn screen_wallet(&self, request: ScreenWalletRequest) -> Result<ScreenWalletResponse, ServerError> {
+    pub fn screen_wallet(
+        &self,
+        request: ScreenWalletRequest,
+    ) -> Result<ScreenWalletResponse, ServerError> {
         crate::pipeline::screen_wallet(self, request)
     }
 
@@ -105,7 +111,12 @@ impl Engine {
     }
 
     /// Verdicts screened between two times (Unix ms, inclusive), oldest first.
-    pub fn verdicts_between(&self, from_ms: i64, to_ms: i64, limit: usize) -> Result<Vec<Verdict>, ServerError> {
+    pub fn verdicts_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Verdict>, ServerError> {
         crate::pipeline::verdicts_between(self, from_ms, to_ms, limit)
     }
 
@@ -161,16 +172,15 @@ impl Engine {
                 }
                 Err(error) => {
                     tracing::error!(%error, "list reload task failed; the old lists keep serving");
-                    response.errors.push(format!("lists: reload task failed: {error}"));
+                    response
+                        .errors
+                        .push(format!("lists: reload task failed: {error}"));
                     metrics::record_reload("lists", "rejected");
                 }
             }
         }
         if rules {
-            match RuleSet::load(&self.config.rules).and_then(|new| {
-                self.state.check_rules(&new)?;
-                Ok(new)
-            }) {
+            match RuleSet::load(&self.config.rules) {
                 Ok(new) => {
                     tracing::info!(rule_version = %new.version(), "rules reloaded");
                     response.rule_version = new.version().to_string();
@@ -222,7 +232,9 @@ impl Engine {
             loop {
                 tick.tick().await;
                 gauges.lists().publish_gauges();
-                gauges.state.publish_gauges();
+                for (family, bytes) in gauges.state.column_family_sizes() {
+                    metrics::set_state_size(family, bytes);
+                }
             }
         }));
         let schedules = [
@@ -236,7 +248,8 @@ impl Engine {
             let engine = self.clone();
             tasks.push(tokio::spawn(async move {
                 let period = Duration::from_secs(seconds);
-                let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                let mut tick =
+                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
                 loop {
                     tick.tick().await;
                     engine.reload(lists, rules).await;
@@ -245,6 +258,24 @@ impl Engine {
         }
         tasks
     }
+}
+
+/// Opens the state store as configured.
+fn open_state(config: &StateConfig) -> anyhow::Result<StateStore> {
+    let options = OpenOptions {
+        create_if_missing: true,
+        allow_reset: false,
+        sync: match config.sync {
+            crate::config::SyncPolicy::EveryBatch => SyncPolicy::EveryBatch,
+            crate::config::SyncPolicy::Interval => {
+                SyncPolicy::Interval(Duration::from_millis(config.sync_interval_ms))
+            }
+            crate::config::SyncPolicy::None => SyncPolicy::None,
+        },
+        cache_capacity: config.cache_entries,
+        ..OpenOptions::default()
+    };
+    StateStore::open(&config.dir, options).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Decrements the open-stream count when dropped.

@@ -28,7 +28,11 @@ pub fn init(config: &LoggingConfig) -> anyhow::Result<()> {
 pub fn redact(value: &str) -> String {
     let first = value.chars().next().map(String::from).unwrap_or_default();
     let hash = Sha256::digest(value.as_bytes());
-    format!("{first}…[{} chars, {}]", value.chars().count(), hex::encode(&hash[..3]))
+    format!(
+        "{first}…[{} chars, {}]",
+        value.chars().count(),
+        hex::encode(&hash[..3])
+    )
 }
 
 #[cfg(test)]

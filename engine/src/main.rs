@@ -1,12 +1,4 @@
-use clap::Parser;
-
 fn main() {
-    let cli = screener::cli::Cli::parse();
-    match screener::cli::run(cli) {
-        Ok(code) => std::process::exit(code),
-        Err(error) => {
-            eprintln!("screener: {error:#}");
-            std::process::exit(1);
-        }
-    }
+    eprintln!("screener: the engine is not wired into this build yet; see engine/src/lib.rs");
+    std::process::exit(2);
 }

@@ -175,7 +175,10 @@ pub async fn serve(
     }
 }
 
-async fn answer(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle) -> std::io::Result<()> {
+async fn answer(
+    mut stream: tokio::net::TcpStream,
+    handle: &PrometheusHandle,
+) -> std::io::Result<()> {
     let mut head = Vec::with_capacity(512);
     let mut buffer = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -185,7 +188,13 @@ async fn answer(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle) ->
         }
         head.extend_from_slice(&buffer[..read]);
         if head.len() > MAX_REQUEST_HEAD {
-            return respond(&mut stream, "400 Bad Request", "text/plain", "request too large\n").await;
+            return respond(
+                &mut stream,
+                "400 Bad Request",
+                "text/plain",
+                "request too large\n",
+            )
+            .await;
         }
     }
     let request_line = head.split(|&b| b == b'\r').next().unwrap_or_default();
@@ -198,10 +207,32 @@ async fn answer(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle) ->
             respond(&mut stream, "200 OK", "text/plain; version=0.0.4", &body).await
         }
         ("GET", "/") => {
-            respond(&mut stream, "200 OK", "text/plain", "screener metrics: GET /metrics\n").await
+            respond(
+                &mut stream,
+                "200 OK",
+                "text/plain",
+                "screener metrics: GET /metrics\n",
+            )
+            .await
         }
-        ("GET", _) => respond(&mut stream, "404 Not Found", "text/plain", "not found; metrics are at /metrics\n").await,
-        _ => respond(&mut stream, "405 Method Not Allowed", "text/plain", "only GET is supported\n").await,
+        ("GET", _) => {
+            respond(
+                &mut stream,
+                "404 Not Found",
+                "text/plain",
+                "not found; metrics are at /metrics\n",
+            )
+            .await
+        }
+        _ => {
+            respond(
+                &mut stream,
+                "405 Method Not Allowed",
+                "text/plain",
+                "only GET is supported\n",
+            )
+            .await
+        }
     }
 }
 

@@ -29,7 +29,10 @@ pub fn load_path(path: &Path, format: Option<&str>) -> anyhow::Result<Vec<Loaded
     }
     let format = match format {
         Some(name) => Some(screener_lists::Format::parse(name).ok_or_else(|| {
-            anyhow::anyhow!("unknown list format {name:?}; use one of {}", format_names())
+            anyhow::anyhow!(
+                "unknown list format {name:?}; use one of {}",
+                format_names()
+            )
         })?),
         None => None,
     };
@@ -77,7 +80,12 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
                 return "no listed identifier matches\n".to_string();
             }
             hits.iter()
-                .map(|h| format!("{} {} {:?} {}\n", h.list, h.entity_id, h.kind, h.listed_value))
+                .map(|h| {
+                    format!(
+                        "{} {} {:?} {}\n",
+                        h.list, h.entity_id, h.kind, h.listed_value
+                    )
+                })
                 .collect()
         })?;
         return Ok(0);
@@ -103,7 +111,9 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
         ..NameQuery::default()
     };
     let result = snapshot.screen_name(&query);
-    print_output(&result, args.json, || describe_name_result(&snapshot, &result))?;
+    print_output(&result, args.json, || {
+        describe_name_result(&snapshot, &result)
+    })?;
     Ok(0)
 }
 
@@ -111,7 +121,11 @@ fn parse_kind(text: &str) -> anyhow::Result<EntityKind> {
     EntityKind::ALL
         .into_iter()
         .find(|k| k.as_str() == text)
-        .ok_or_else(|| anyhow::anyhow!("unknown kind {text:?}; use person, organization, vessel, aircraft or wallet"))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown kind {text:?}; use person, organization, vessel, aircraft or wallet"
+            )
+        })
 }
 
 /// Reads "KIND:VALUE" (or a bare VALUE matching any kind).
@@ -126,7 +140,12 @@ pub fn parse_identifier(spec: &str) -> anyhow::Result<(Option<IdentifierKind>, &
 
 /// Maps a scheme name as clients write it to an identifier kind.
 pub fn identifier_kind(scheme: &str) -> Option<IdentifierKind> {
-    let kind = match scheme.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
+    let kind = match scheme
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['-', ' '], "_")
+        .as_str()
+    {
         "passport" => IdentifierKind::Passport,
         "national_id" | "nid" | "id" => IdentifierKind::NationalId,
         "imo" => IdentifierKind::Imo,
@@ -193,19 +212,32 @@ fn describe_name_result(snapshot: &Snapshot, result: &NameResult) -> String {
             ));
         }
         if !hit.explanation.unmatched_query.is_empty() {
-            out.push_str(&format!("    unmatched in query: {:?}\n", hit.explanation.unmatched_query));
+            out.push_str(&format!(
+                "    unmatched in query: {:?}\n",
+                hit.explanation.unmatched_query
+            ));
         }
         if !hit.explanation.unmatched_listed.is_empty() {
-            out.push_str(&format!("    unmatched in listed name: {:?}\n", hit.explanation.unmatched_listed));
+            out.push_str(&format!(
+                "    unmatched in listed name: {:?}\n",
+                hit.explanation.unmatched_listed
+            ));
         }
         for adjustment in &hit.explanation.adjustments {
-            out.push_str(&format!("    {} ({:?})\n", adjustment.reason, adjustment.effect));
+            out.push_str(&format!(
+                "    {} ({:?})\n",
+                adjustment.reason, adjustment.effect
+            ));
         }
     }
     out
 }
 
-fn print_output<T: Serialize>(value: &T, json: bool, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+fn print_output<T: Serialize>(
+    value: &T,
+    json: bool,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
@@ -232,7 +264,12 @@ pub fn lists(command: ListsCommand) -> anyhow::Result<i32> {
     }
 }
 
-fn inspect(paths: &[PathBuf], format: Option<&str>, json: bool, all_warnings: bool) -> anyhow::Result<i32> {
+fn inspect(
+    paths: &[PathBuf],
+    format: Option<&str>,
+    json: bool,
+    all_warnings: bool,
+) -> anyhow::Result<i32> {
     if paths.is_empty() {
         anyhow::bail!("name at least one list file, OFAC CSV folder or bundle.toml");
     }
@@ -253,7 +290,11 @@ fn inspect(paths: &[PathBuf], format: Option<&str>, json: bool, all_warnings: bo
             }
         }
         if !json {
-            println!("loaded {} in {:.2} s", path.display(), elapsed.as_secs_f64());
+            println!(
+                "loaded {} in {:.2} s",
+                path.display(),
+                elapsed.as_secs_f64()
+            );
         }
     }
     Ok(0)
@@ -278,7 +319,8 @@ pub fn diff_entities(old: &[Entity], new: &[Entity]) -> ListDiff {
         match old_by_id.get(id) {
             None => diff.added.push(id.clone()),
             Some(previous) if previous != entity => {
-                diff.changed.insert(id.clone(), changed_fields(previous, entity));
+                diff.changed
+                    .insert(id.clone(), changed_fields(previous, entity));
             }
             Some(_) => {}
         }
@@ -316,8 +358,14 @@ fn changed_fields(old: &Entity, new: &Entity) -> Vec<&'static str> {
 }
 
 fn diff(old: &Path, new: &Path, format: Option<&str>, json: bool) -> anyhow::Result<i32> {
-    let old_entities: Vec<Entity> = load_path(old, format)?.into_iter().flat_map(|l| l.entities).collect();
-    let new_entities: Vec<Entity> = load_path(new, format)?.into_iter().flat_map(|l| l.entities).collect();
+    let old_entities: Vec<Entity> = load_path(old, format)?
+        .into_iter()
+        .flat_map(|l| l.entities)
+        .collect();
+    let new_entities: Vec<Entity> = load_path(new, format)?
+        .into_iter()
+        .flat_map(|l| l.entities)
+        .collect();
     let diff = diff_entities(&old_entities, &new_entities);
     if json {
         println!("{}", serde_json::to_string_pretty(&diff)?);
@@ -326,7 +374,12 @@ fn diff(old: &Path, new: &Path, format: Option<&str>, json: bool) -> anyhow::Res
     let names: BTreeMap<String, &str> = old_entities
         .iter()
         .chain(new_entities.iter())
-        .map(|e| (format!("{}:{}", e.list, e.id), e.primary_name().map(|n| n.full.as_str()).unwrap_or("")))
+        .map(|e| {
+            (
+                format!("{}:{}", e.list, e.id),
+                e.primary_name().map(|n| n.full.as_str()).unwrap_or(""),
+            )
+        })
         .collect();
     let name_of = |id: &String| names.get(id).copied().unwrap_or("");
     for id in &diff.added {
@@ -374,7 +427,11 @@ mod tests {
 
     #[test]
     fn diff_finds_added_removed_and_changed() {
-        let old = vec![person("1", "Anna"), person("2", "Boris"), person("3", "Chen")];
+        let old = vec![
+            person("1", "Anna"),
+            person("2", "Boris"),
+            person("3", "Chen"),
+        ];
         let mut renamed = person("2", "Boris");
         renamed.programs.push("SDGT".into());
         let new = vec![person("1", "Anna"), renamed, person("4", "Dana")];

@@ -13,7 +13,9 @@ use screener_proto::v1::{
     ScreenWalletResponse, StageTimings, TokenMatch, Transaction, TypologyResult as ProtoTypology,
     Verdict,
 };
-use screener_rules::{AggregateField, AggregateFunction, AggregateKey, Decision, Evaluation, Facts, Role, WalletSide};
+use screener_rules::{
+    AggregateField, AggregateFunction, AggregateKey, Decision, Evaluation, Facts, Role, WalletSide,
+};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::ListSet;
@@ -77,7 +79,14 @@ pub async fn screen(engine: &Engine, transaction: Transaction) -> Result<Verdict
     let rules_done = Instant::now();
 
     // The verdict, committed with the aggregate updates in one batch.
-    let mut verdict = build_verdict(&transaction, &screening, &evaluation, &lists, &rules, now_ms);
+    let mut verdict = build_verdict(
+        &transaction,
+        &screening,
+        &evaluation,
+        &lists,
+        &rules,
+        now_ms,
+    );
     verdict.aggregates = aggregates;
     let commit_started = Instant::now();
     commit(reservation, &verdict, &evaluation, now_ms).await?;
@@ -129,7 +138,9 @@ fn replayed(bytes: &[u8]) -> Result<Verdict, ServerError> {
 
 fn state_error(error: StateError) -> ServerError {
     match error {
-        StateError::TooLong { .. } | StateError::Empty { .. } => ServerError::invalid("end_to_end_id", error.to_string()),
+        StateError::TooLong { .. } | StateError::Empty { .. } => {
+            ServerError::invalid("end_to_end_id", error.to_string())
+        }
         other => {
             tracing::error!(error = %other, "state store failed");
             ServerError::State(other.to_string())
@@ -161,7 +172,12 @@ fn role_index(role: Role) -> usize {
     ROLES.iter().position(|r| *r == role).unwrap_or(0)
 }
 
-fn match_transaction(engine: &Engine, lists: &ListSet, tx: &Transaction, screening: &mut Screening) {
+fn match_transaction(
+    engine: &Engine,
+    lists: &ListSet,
+    tx: &Transaction,
+    screening: &mut Screening,
+) {
     let parties = [
         (Role::Debtor, &tx.debtor),
         (Role::Creditor, &tx.creditor),
@@ -173,7 +189,10 @@ fn match_transaction(engine: &Engine, lists: &ListSet, tx: &Transaction, screeni
             match_party(engine, lists, role, party, screening);
         }
     }
-    for (role, agent) in [(Role::DebtorAgent, &tx.debtor_agent), (Role::CreditorAgent, &tx.creditor_agent)] {
+    for (role, agent) in [
+        (Role::DebtorAgent, &tx.debtor_agent),
+        (Role::CreditorAgent, &tx.creditor_agent),
+    ] {
         let Some(agent) = agent else { continue };
         if !agent.name.trim().is_empty() {
             let query = NameQuery {
@@ -187,12 +206,21 @@ fn match_transaction(engine: &Engine, lists: &ListSet, tx: &Transaction, screeni
             name_hits(lists, role, &agent.name, &query, screening);
         }
         if !agent.bic.is_empty() {
-            identifier_hits(lists, role, Some(&IdentifierKind::Bic), &agent.bic, screening);
+            identifier_hits(
+                lists,
+                role,
+                Some(&IdentifierKind::Bic),
+                &agent.bic,
+                screening,
+            );
         }
     }
     if let Some(crypto) = &tx.crypto {
         let asset = non_empty(&crypto.asset);
-        for (side, address) in [(WalletSide::Source, &crypto.source_wallet), (WalletSide::Destination, &crypto.destination_wallet)] {
+        for (side, address) in [
+            (WalletSide::Source, &crypto.source_wallet),
+            (WalletSide::Destination, &crypto.destination_wallet),
+        ] {
             if address.trim().is_empty() {
                 continue;
             }
@@ -204,7 +232,13 @@ fn match_transaction(engine: &Engine, lists: &ListSet, tx: &Transaction, screeni
     }
 }
 
-fn match_party(engine: &Engine, lists: &ListSet, role: Role, party: &Party, screening: &mut Screening) {
+fn match_party(
+    engine: &Engine,
+    lists: &ListSet,
+    role: Role,
+    party: &Party,
+    screening: &mut Screening,
+) {
     if !party.name.trim().is_empty() {
         let country = non_empty(&party.nationality).or_else(|| {
             party
@@ -233,7 +267,13 @@ fn match_party(engine: &Engine, lists: &ListSet, role: Role, party: &Party, scre
     }
 }
 
-fn name_hits(lists: &ListSet, role: Role, name: &str, query: &NameQuery, screening: &mut Screening) {
+fn name_hits(
+    lists: &ListSet,
+    role: Role,
+    name: &str,
+    query: &NameQuery,
+    screening: &mut Screening,
+) {
     let hits = match lists.snapshot().screen_name(query) {
         NameResult::Hits(hits) => hits,
         NameResult::NormalizesToNothing => {
@@ -293,7 +333,13 @@ fn describe_effect(effect: screener_lists::Effect) -> String {
     }
 }
 
-fn identifier_hits(lists: &ListSet, role: Role, kind: Option<&IdentifierKind>, value: &str, screening: &mut Screening) {
+fn identifier_hits(
+    lists: &ListSet,
+    role: Role,
+    kind: Option<&IdentifierKind>,
+    value: &str,
+    screening: &mut Screening,
+) {
     let index = role_index(role);
     for hit in lists.snapshot().screen_identifier(kind, value) {
         screening.identifier_hit[index] = true;
@@ -314,7 +360,13 @@ fn identifier_hits(lists: &ListSet, role: Role, kind: Option<&IdentifierKind>, v
     }
 }
 
-fn wallet_hits(lists: &ListSet, side: WalletSide, address: &str, asset: Option<&str>, screening: &mut Screening) {
+fn wallet_hits(
+    lists: &ListSet,
+    side: WalletSide,
+    address: &str,
+    asset: Option<&str>,
+    screening: &mut Screening,
+) {
     let result = lists.snapshot().screen_wallet(address, asset);
     let role = match side {
         WalletSide::Source => "source_wallet",
@@ -407,18 +459,25 @@ pub fn clearance_name(name: &str) -> String {
     if tokens.is_empty() {
         return name.trim().to_lowercase();
     }
-    tokens.latin.join(" ")
+    tokens.latin_text()
 }
 
 /// Marks name hits that an analyst cleared for this party, as long as the
 /// list entry is unchanged, and moves their score out of the role's best.
-fn apply_clearances(engine: &Engine, lists: &ListSet, tx: &Transaction, screening: &mut Screening) -> Result<(), ServerError> {
+fn apply_clearances(
+    engine: &Engine,
+    lists: &ListSet,
+    tx: &Transaction,
+    screening: &mut Screening,
+) -> Result<(), ServerError> {
     if screening.hits.is_empty() {
         return Ok(());
     }
     let mut best = [0.0f64; 6];
     for hit in screening.hits.iter_mut() {
-        let Some(role) = Role::parse(&hit.role) else { continue };
+        let Some(role) = ROLES.into_iter().find(|r| r.as_str() == hit.role) else {
+            continue;
+        };
         let index = role_index(role);
         if hit.kind != KIND_NAME {
             best[index] = best[index].max(hit.score);
@@ -434,11 +493,17 @@ fn apply_clearances(engine: &Engine, lists: &ListSet, tx: &Transaction, screenin
             list: &hit.list,
             entity_id: &hit.entity_id,
         };
-        let status = engine.state().clearance(key, &entity_digest(entity)).map_err(state_error)?;
+        let status = engine
+            .state()
+            .clearance(key, &entity_digest(entity))
+            .map_err(state_error)?;
         match status {
             ClearanceStatus::Applies(clearance) => {
                 hit.cleared = true;
-                hit.notes.push(format!("cleared by {} on {}: {}", clearance.analyst, clearance.cleared_at_ms, clearance.note));
+                hit.notes.push(format!(
+                    "cleared by {} on {}: {}",
+                    clearance.analyst, clearance.cleared_at_ms, clearance.note
+                ));
                 screening.cleared[index] = screening.cleared[index].max(hit.score);
             }
             ClearanceStatus::Voided(clearance) => {
@@ -492,14 +557,21 @@ fn fill_facts(tx: &Transaction, screening: &Screening, facts: &mut Facts) {
     ];
     for (role, party) in parties {
         let Some(party) = party else { continue };
-        if let Some(country) = party.postal_address.as_ref().and_then(|a| non_empty(&a.country)) {
+        if let Some(country) = party
+            .postal_address
+            .as_ref()
+            .and_then(|a| non_empty(&a.country))
+        {
             facts.set_country(role, &country);
         }
         if let Some(nationality) = non_empty(&party.nationality) {
             facts.set_nationality(role, &nationality);
         }
     }
-    for (role, agent) in [(Role::DebtorAgent, &tx.debtor_agent), (Role::CreditorAgent, &tx.creditor_agent)] {
+    for (role, agent) in [
+        (Role::DebtorAgent, &tx.debtor_agent),
+        (Role::CreditorAgent, &tx.creditor_agent),
+    ] {
         let Some(agent) = agent else { continue };
         if !agent.bic.is_empty() {
             // The BIC was validated, so its country letters are present.
@@ -543,7 +615,11 @@ fn key_bytes(tx: &Transaction, key: AggregateKey) -> Option<Vec<u8>> {
             .as_ref()
             .map(pick)
             .filter(|w| !w.trim().is_empty())
-            .map(|w| screener_lists::wallet::canonicalize(w.trim()).0.into_bytes())
+            .map(|w| {
+                screener_lists::wallet::canonicalize(w.trim())
+                    .0
+                    .into_bytes()
+            })
     };
     match key {
         AggregateKey::DebtorAccount => account(&tx.debtor).map(|a| a.as_bytes().to_vec()),
@@ -588,18 +664,24 @@ fn apply_aggregates(
     now_ms: i64,
 ) -> Result<std::collections::HashMap<String, f64>, ServerError> {
     let graph = rules.graph();
-    let amount_minor = facts.amount().map(|a| (a * AMOUNT_SCALE).round().clamp(0.0, u64::MAX as f64) as u64);
+    let amount_minor = facts
+        .amount()
+        .map(|a| (a * AMOUNT_SCALE).round().clamp(0.0, u64::MAX as f64) as u64);
     let mut keys: Vec<Vec<u8>> = Vec::new();
     let mut values: Vec<Vec<u8>> = Vec::new();
     let mut planned: Vec<(usize, usize, Option<usize>)> = Vec::new();
     for (index, aggregate) in graph.aggregates().iter().enumerate() {
-        let Some(key) = key_bytes(tx, aggregate.key) else { continue };
+        let Some(key) = key_bytes(tx, aggregate.key) else {
+            continue;
+        };
         if !graph.aggregate_applies(index, facts) {
             continue;
         }
         let value_slot = match aggregate.function {
             AggregateFunction::DistinctCount => {
-                let Some(value) = aggregate.field.and_then(|f| field_bytes(tx, f)) else { continue };
+                let Some(value) = aggregate.field.and_then(|f| field_bytes(tx, f)) else {
+                    continue;
+                };
                 values.push(value);
                 Some(values.len() - 1)
             }
@@ -613,22 +695,34 @@ fn apply_aggregates(
 
     let mut updates = Vec::with_capacity(planned.len() + 1);
     for &(index, key_slot, value_slot) in &planned {
-        let Some(spec) = rules.spec(index) else { continue };
+        let Some(spec) = rules.spec(index) else {
+            continue;
+        };
         let contribution = match (graph.aggregates()[index].function, value_slot) {
             (AggregateFunction::Count, _) => Contribution::Event,
             (AggregateFunction::DistinctCount, Some(slot)) => Contribution::Value(&values[slot]),
             (_, _) => Contribution::Amount(amount_minor.unwrap_or(0)),
         };
-        updates.push(AggregateUpdate { spec, key: &keys[key_slot], contribution });
+        updates.push(AggregateUpdate {
+            spec,
+            key: &keys[key_slot],
+            contribution,
+        });
     }
     if let Some(pair) = &pair {
-        updates.push(AggregateUpdate { spec: rules.pair_seen(), key: pair, contribution: Contribution::Event });
+        updates.push(AggregateUpdate {
+            spec: rules.pair_seen(),
+            key: pair,
+            contribution: Contribution::Event,
+        });
     }
     let results = reservation.apply(&updates, now_ms).map_err(state_error)?;
 
     let mut seen = std::collections::HashMap::with_capacity(planned.len());
     for (position, &(index, _, _)) in planned.iter().enumerate() {
-        let Some(result) = results.get(position) else { continue };
+        let Some(result) = results.get(position) else {
+            continue;
+        };
         let aggregate = &graph.aggregates()[index];
         let value = match aggregate.function {
             AggregateFunction::Sum | AggregateFunction::Max => result.value as f64 / AMOUNT_SCALE,
@@ -655,7 +749,14 @@ fn proto_decision(decision: Decision) -> ProtoDecision {
     }
 }
 
-fn build_verdict(tx: &Transaction, screening: &Screening, evaluation: &Evaluation, lists: &ListSet, rules: &RuleSet, now_ms: i64) -> Verdict {
+fn build_verdict(
+    tx: &Transaction,
+    screening: &Screening,
+    evaluation: &Evaluation,
+    lists: &ListSet,
+    rules: &RuleSet,
+    now_ms: i64,
+) -> Verdict {
     let mut reasons: Vec<String> = evaluation.reasons().map(str::to_string).collect();
     reasons.extend(screening.notes.iter().cloned());
     Verdict {
@@ -669,7 +770,11 @@ fn build_verdict(tx: &Transaction, screening: &Screening, evaluation: &Evaluatio
                 rule_id: r.id.to_string(),
                 fired: r.fired,
                 weight: r.weight,
-                reason: if r.fired { r.reason.to_string() } else { String::new() },
+                reason: if r.fired {
+                    r.reason.to_string()
+                } else {
+                    String::new()
+                },
             })
             .collect(),
         typologies: evaluation
@@ -691,7 +796,12 @@ fn build_verdict(tx: &Transaction, screening: &Screening, evaluation: &Evaluatio
     }
 }
 
-async fn commit(reservation: Reservation, verdict: &Verdict, evaluation: &Evaluation, now_ms: i64) -> Result<(), ServerError> {
+async fn commit(
+    reservation: Reservation,
+    verdict: &Verdict,
+    evaluation: &Evaluation,
+    now_ms: i64,
+) -> Result<(), ServerError> {
     let entry = AuditEntry {
         screened_at_ms: now_ms,
         decision: match evaluation.decision() {
@@ -734,13 +844,19 @@ fn record_metrics(verdict: &Verdict, evaluation: &Evaluation, timings: &StageTim
 }
 
 /// Name search for onboarding checks.
-pub fn screen_party(engine: &Engine, request: ScreenPartyRequest) -> Result<ScreenPartyResponse, ServerError> {
+pub fn screen_party(
+    engine: &Engine,
+    request: ScreenPartyRequest,
+) -> Result<ScreenPartyResponse, ServerError> {
     let limits = &engine.config().limits;
     if request.name.trim().is_empty() {
         return Err(ServerError::invalid("name", "is required"));
     }
     if request.name.chars().count() > limits.max_field_chars {
-        return Err(ServerError::invalid("name", format!("is longer than {} characters", limits.max_field_chars)));
+        return Err(ServerError::invalid(
+            "name",
+            format!("is longer than {} characters", limits.max_field_chars),
+        ));
     }
     if !(0.0..=1.0).contains(&request.min_score) {
         return Err(ServerError::invalid("min_score", "must be between 0 and 1"));
@@ -752,7 +868,10 @@ pub fn screen_party(engine: &Engine, request: ScreenPartyRequest) -> Result<Scre
         None
     } else {
         Some(PartialDate::parse_iso(&request.birth_date).ok_or_else(|| {
-            ServerError::invalid("birth_date", "is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+            ServerError::invalid(
+                "birth_date",
+                "is not a date; write YYYY, YYYY-MM or YYYY-MM-DD",
+            )
         })?)
     };
     let lists = engine.lists();
@@ -766,13 +885,24 @@ pub fn screen_party(engine: &Engine, request: ScreenPartyRequest) -> Result<Scre
         birth_date,
         country: non_empty(&request.country),
         lists: request.lists.clone(),
-        threshold: Some(if request.min_score > 0.0 { request.min_score } else { engine.config().lists.name_threshold }),
-        top_k: Some(if request.top_k == 0 { 10 } else { request.top_k as usize }),
+        threshold: Some(if request.min_score > 0.0 {
+            request.min_score
+        } else {
+            engine.config().lists.name_threshold
+        }),
+        top_k: Some(if request.top_k == 0 {
+            10
+        } else {
+            request.top_k as usize
+        }),
         ..NameQuery::default()
     };
     let mut screening = Screening::default();
     let note = match lists.snapshot().screen_name(&query) {
-        NameResult::NormalizesToNothing => "the name normalizes to nothing (only punctuation or symbols), so it matches nothing".to_string(),
+        NameResult::NormalizesToNothing => {
+            "the name normalizes to nothing (only punctuation or symbols), so it matches nothing"
+                .to_string()
+        }
         NameResult::Hits(_) => String::new(),
     };
     if note.is_empty() {
@@ -789,18 +919,32 @@ pub fn screen_party(engine: &Engine, request: ScreenPartyRequest) -> Result<Scre
 }
 
 /// Wallet look-up for onboarding checks.
-pub fn screen_wallet(engine: &Engine, request: ScreenWalletRequest) -> Result<ScreenWalletResponse, ServerError> {
+pub fn screen_wallet(
+    engine: &Engine,
+    request: ScreenWalletRequest,
+) -> Result<ScreenWalletResponse, ServerError> {
     let address = request.address.trim();
     if address.is_empty() {
         return Err(ServerError::invalid("address", "is required"));
     }
     if address.len() > 256 {
-        return Err(ServerError::invalid("address", "is longer than 256 characters"));
+        return Err(ServerError::invalid(
+            "address",
+            "is longer than 256 characters",
+        ));
     }
     let lists = engine.lists();
-    let result = lists.snapshot().screen_wallet(address, non_empty(&request.asset).as_deref());
+    let result = lists
+        .snapshot()
+        .screen_wallet(address, non_empty(&request.asset).as_deref());
     let mut screening = Screening::default();
-    wallet_hits(&lists, WalletSide::Destination, address, non_empty(&request.asset).as_deref(), &mut screening);
+    wallet_hits(
+        &lists,
+        WalletSide::Destination,
+        address,
+        non_empty(&request.asset).as_deref(),
+        &mut screening,
+    );
     for hit in &mut screening.hits {
         hit.role = "wallet".to_string();
     }
@@ -822,21 +966,33 @@ pub fn stored_verdict(engine: &Engine, id: &str) -> Result<Option<Verdict>, Serv
     let Some(record) = engine.state().audit(id).map_err(state_error)? else {
         return Ok(None);
     };
-    let verdict = Verdict::decode(record.entry.verdict.as_slice())
-        .map_err(|e| ServerError::State(format!("stored verdict of {id:?} cannot be decoded: {e}")))?;
+    let verdict = Verdict::decode(record.entry.verdict.as_slice()).map_err(|e| {
+        ServerError::State(format!("stored verdict of {id:?} cannot be decoded: {e}"))
+    })?;
     Ok(Some(verdict))
 }
 
 /// Stored verdicts screened between two times, oldest first.
-pub fn verdicts_between(engine: &Engine, from_ms: i64, to_ms: i64, limit: usize) -> Result<Vec<Verdict>, ServerError> {
+pub fn verdicts_between(
+    engine: &Engine,
+    from_ms: i64,
+    to_ms: i64,
+    limit: usize,
+) -> Result<Vec<Verdict>, ServerError> {
     let to_ms = to_ms.min(crate::state::MAX_TIME_MS);
     let from_ms = from_ms.max(0);
-    let records = engine.state().audit_range(from_ms, to_ms, limit).map_err(state_error)?;
+    let records = engine
+        .state()
+        .audit_range(from_ms, to_ms, limit)
+        .map_err(state_error)?;
     records
         .iter()
         .map(|record| {
             Verdict::decode(record.entry.verdict.as_slice()).map_err(|e| {
-                ServerError::State(format!("stored verdict of {:?} cannot be decoded: {e}", record.txn_id))
+                ServerError::State(format!(
+                    "stored verdict of {:?} cannot be decoded: {e}",
+                    record.txn_id
+                ))
             })
         })
         .collect()
@@ -857,9 +1013,12 @@ pub async fn clear_hit(engine: &Engine, request: ClearHitRequest) -> Result<(), 
         }
     }
     let lists = engine.lists();
-    let entity = lists.snapshot().entity(&request.list, &request.entity_id).ok_or_else(|| ServerError::NotFound {
-        what: format!("entity {:?} on list {:?}", request.entity_id, request.list),
-    })?;
+    let entity = lists
+        .snapshot()
+        .entity(&request.list, &request.entity_id)
+        .ok_or_else(|| ServerError::NotFound {
+            what: format!("entity {:?} on list {:?}", request.entity_id, request.list),
+        })?;
     let name = clearance_name(&request.party_name);
     let key = ClearanceKey {
         party_name: &name,
@@ -872,7 +1031,10 @@ pub async fn clear_hit(engine: &Engine, request: ClearHitRequest) -> Result<(), 
         analyst: request.analyst.clone(),
         note: request.reason.clone(),
     };
-    let handle = engine.state().put_clearance(key, &clearance).map_err(state_error)?;
+    let handle = engine
+        .state()
+        .put_clearance(key, &clearance)
+        .map_err(state_error)?;
     handle.await.map_err(state_error)?;
     tracing::info!(list = %request.list, entity = %request.entity_id, analyst = %request.analyst, "hit cleared");
     Ok(())

@@ -47,7 +47,8 @@ fn read_transactions(file: &PathBuf) -> anyhow::Result<(Vec<Transaction>, Vec<Ba
     let mut bad = Vec::new();
     for (index, line) in reader.lines().enumerate() {
         let line_number = index + 1;
-        let line = line.map_err(|e| anyhow::anyhow!("{}: line {line_number}: {e}", file.display()))?;
+        let line =
+            line.map_err(|e| anyhow::anyhow!("{}: line {line_number}: {e}", file.display()))?;
         if line.trim().is_empty() {
             continue;
         }
@@ -119,7 +120,10 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     }
     out.flush()?;
     if answered < expected {
-        anyhow::bail!("{} of {expected} transactions got no verdict", expected - answered);
+        anyhow::bail!(
+            "{} of {expected} transactions got no verdict",
+            expected - answered
+        );
     }
     Ok(if bad.is_empty() { 0 } else { 2 })
 }

@@ -17,9 +17,8 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
     }
     check_text("end_to_end_id", &tx.end_to_end_id, limits)?;
     if let Some(amount) = &tx.instructed_amount {
-        parse_amount(&amount.value).map_err(|reason| {
-            ServerError::invalid("instructed_amount.value", reason)
-        })?;
+        parse_amount(&amount.value)
+            .map_err(|reason| ServerError::invalid("instructed_amount.value", reason))?;
         check_currency("instructed_amount.currency", &amount.currency)?;
     }
     let parties = [
@@ -33,7 +32,10 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
             check_party(role, party, limits)?;
         }
     }
-    for (role, agent) in [("debtor_agent", &tx.debtor_agent), ("creditor_agent", &tx.creditor_agent)] {
+    for (role, agent) in [
+        ("debtor_agent", &tx.debtor_agent),
+        ("creditor_agent", &tx.creditor_agent),
+    ] {
         if let Some(agent) = agent {
             check_agent(role, agent, limits)?;
         }
@@ -51,10 +53,7 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
     for (i, line) in tx.remittance_information.iter().enumerate() {
         check_text(&format!("remittance_information[{i}]"), line, limits)?;
     }
-    for (field, value) in [
-        ("purpose_code", &tx.purpose_code),
-        ("channel", &tx.channel),
-    ] {
+    for (field, value) in [("purpose_code", &tx.purpose_code), ("channel", &tx.channel)] {
         check_text(field, value, limits)?;
     }
     if let Some(crypto) = &tx.crypto {
@@ -95,7 +94,9 @@ fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), S
     check_text(&format!("{role}.name"), &party.name, limits)?;
     check_text(&format!("{role}.iban"), &party.iban, limits)?;
     check_text(&format!("{role}.account_id"), &party.account_id, limits)?;
-    if !party.birth_date.is_empty() && screener_lists::PartialDate::parse_iso(&party.birth_date).is_none() {
+    if !party.birth_date.is_empty()
+        && screener_lists::PartialDate::parse_iso(&party.birth_date).is_none()
+    {
         return Err(ServerError::invalid(
             format!("{role}.birth_date"),
             format!(
@@ -117,7 +118,11 @@ fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), S
             ));
         }
         for (i, line) in address.address_lines.iter().enumerate() {
-            check_text(&format!("{role}.postal_address.address_lines[{i}]"), line, limits)?;
+            check_text(
+                &format!("{role}.postal_address.address_lines[{i}]"),
+                line,
+                limits,
+            )?;
         }
         for (field, value) in [
             ("street_name", &address.street_name),
@@ -278,7 +283,10 @@ mod tests {
 
     #[test]
     fn valid_transaction_passes() {
-        assert_eq!(check_transaction(&valid(), &LimitsConfig::default()), Ok(()));
+        assert_eq!(
+            check_transaction(&valid(), &LimitsConfig::default()),
+            Ok(())
+        );
     }
 
     #[test]

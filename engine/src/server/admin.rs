@@ -35,7 +35,10 @@ impl Admin for AdminService {
         Ok(Response::new(self.engine.status()))
     }
 
-    async fn reload(&self, request: Request<ReloadRequest>) -> Result<Response<ReloadResponse>, Status> {
+    async fn reload(
+        &self,
+        request: Request<ReloadRequest>,
+    ) -> Result<Response<ReloadResponse>, Status> {
         let request = request.into_inner();
         let both = !request.lists && !request.rules;
         let response = self
@@ -45,7 +48,10 @@ impl Admin for AdminService {
         Ok(Response::new(response))
     }
 
-    async fn get_verdict(&self, request: Request<GetVerdictRequest>) -> Result<Response<Verdict>, Status> {
+    async fn get_verdict(
+        &self,
+        request: Request<GetVerdictRequest>,
+    ) -> Result<Response<Verdict>, Status> {
         let id = request.into_inner().end_to_end_id;
         if id.is_empty() {
             return Err(ServerError::invalid("end_to_end_id", "is required").to_status());
@@ -72,7 +78,11 @@ impl Admin for AdminService {
             0 => 100,
             n => n.min(MAX_LISTED_VERDICTS),
         };
-        let to = if request.to_unix_ms == 0 { i64::MAX } else { request.to_unix_ms };
+        let to = if request.to_unix_ms == 0 {
+            i64::MAX
+        } else {
+            request.to_unix_ms
+        };
         let verdicts = self
             .engine
             .verdicts_between(request.from_unix_ms, to, limit as usize)
@@ -80,7 +90,10 @@ impl Admin for AdminService {
         Ok(Response::new(ListVerdictsResponse { verdicts }))
     }
 
-    async fn clear_hit(&self, request: Request<ClearHitRequest>) -> Result<Response<ClearHitResponse>, Status> {
+    async fn clear_hit(
+        &self,
+        request: Request<ClearHitRequest>,
+    ) -> Result<Response<ClearHitResponse>, Status> {
         self.engine
             .clear_hit(request.into_inner())
             .await

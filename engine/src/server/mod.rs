@@ -35,9 +35,9 @@ impl RunningServer {
         let config = engine.config().clone();
 
         // gRPC listener first, so port 0 resolves before anything logs it.
-        let listener = TcpListener::bind(config.grpc_addr())
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen for gRPC on {}: {e}", config.grpc_addr()))?;
+        let listener = TcpListener::bind(config.grpc_addr()).await.map_err(|e| {
+            anyhow::anyhow!("cannot listen for gRPC on {}: {e}", config.grpc_addr())
+        })?;
         let grpc_addr = listener.local_addr()?;
 
         // Metrics endpoint, when configured.
@@ -113,7 +113,10 @@ impl RunningServer {
         match tokio::time::timeout(grace, &mut grpc_task).await {
             Ok(joined) => joined??,
             Err(_) => {
-                tracing::warn!(grace_seconds = grace.as_secs(), "open streams did not finish in time; closing them");
+                tracing::warn!(
+                    grace_seconds = grace.as_secs(),
+                    "open streams did not finish in time; closing them"
+                );
                 grpc_task.abort();
             }
         }
@@ -146,9 +149,10 @@ async fn wait_for(mut signal: tokio::sync::watch::Receiver<bool>) {
 #[cfg(unix)]
 async fn wait_for_termination(engine: Arc<Engine>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut terminate), Ok(mut hangup)) =
-        (signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-    else {
+    let (Ok(mut terminate), Ok(mut hangup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
         tracing::error!("cannot install signal handlers; stop with Ctrl-C");
         let _ = tokio::signal::ctrl_c().await;
         return;

@@ -1,0 +1,258 @@
+//! The real `screener` binary end to end: the bundled lists and default
+//! rules, 10,000 streamed transactions with listed parties and wallets
+//! among them, then SIGKILL, restart, and a retried id answered from state.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use screener_lists::{EntityKind, NameType};
+use screener_proto::v1::screener_client::ScreenerClient;
+use screener_proto::v1::{CryptoTransfer, Decision, Party, Verdict};
+use tokio_stream::StreamExt;
+
+/// A server process and the addresses it logged at start.
+struct ServerProcess {
+    child: Child,
+    grpc_url: String,
+}
+
+impl ServerProcess {
+    /// Starts the binary with `config` and waits for its "listening" line.
+    fn start(config: &Path) -> ServerProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_screener"))
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("screener binary starts");
+        let stderr = child.stderr.take().expect("stderr piped");
+        let mut lines = BufReader::new(stderr).lines();
+        let grpc_addr = loop {
+            let Some(Ok(line)) = lines.next() else {
+                let status = child.wait().expect("wait for failed server");
+                panic!("server exited before listening: {status}");
+            };
+            let Ok(record) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            let fields = &record["fields"];
+            if fields["message"] == "screener listening" {
+                break fields["grpc_addr"]
+                    .as_str()
+                    .expect("grpc_addr field")
+                    .to_string();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        ServerProcess {
+            child,
+            grpc_url: format!("http://{grpc_addr}"),
+        }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL the server");
+        self.child.wait().expect("reap the server");
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("send SIGTERM");
+        assert!(sent.success());
+        self.child.wait().expect("server exits after SIGTERM")
+    }
+}
+
+fn write_config(dir: &Path) -> std::path::PathBuf {
+    let config = dir.join("screener.toml");
+    let text = format!(
+        "[server]\ngrpc_addr = \"127.0.0.1:0\"\nmetrics_addr = \"\"\n\n[state]\ndir = {:?}\nsync = \"none\"\n\n[logging]\nformat = \"json\"\n",
+        dir.join("state")
+    );
+    std::fs::write(&config, text).expect("write config");
+    config
+}
+
+/// A listed person's name with realistic damage: "SURNAME, Given" order,
+/// and lower case.
+fn damaged(name: &str, variant: usize) -> String {
+    let tokens: Vec<&str> = name.split_whitespace().collect();
+    match variant % 3 {
+        0 if tokens.len() >= 2 => format!(
+            "{}, {}",
+            tokens[tokens.len() - 1],
+            tokens[..tokens.len() - 1].join(" ")
+        ),
+        1 => name.to_lowercase(),
+        _ => tokens.iter().rev().copied().collect::<Vec<_>>().join(" "),
+    }
+}
+
+struct Expected {
+    /// (list, entity id) that must be hit, when the transaction carries a listed party or wallet.
+    entity: Option<(String, String)>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_screens_bundle_and_survives_sigkill() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bundle = root.join("bundle/bundle.toml");
+    let lists = screener_lists::bundle::load_bundle(&bundle).expect("bundle loads");
+
+    // Listed persons with at least two name tokens of four letters or more,
+    // and listed wallets, from the bundle itself.
+    let mut listed_people = Vec::new();
+    let mut listed_wallets = Vec::new();
+    for list in &lists {
+        for entity in &list.entities {
+            for wallet in &entity.wallets {
+                listed_wallets.push((
+                    list.report.list.clone(),
+                    entity.id.clone(),
+                    wallet.address.clone(),
+                ));
+            }
+            if entity.kind != EntityKind::Person {
+                continue;
+            }
+            let Some(name) = entity
+                .names
+                .iter()
+                .find(|n| n.name_type == NameType::Primary)
+            else {
+                continue;
+            };
+            let long_tokens = name
+                .full
+                .split_whitespace()
+                .filter(|t| t.chars().count() >= 4 && t.chars().all(char::is_alphabetic))
+                .count();
+            if long_tokens >= 2 && name.full.is_ascii() && listed_people.len() < 400 {
+                listed_people.push((
+                    list.report.list.clone(),
+                    entity.id.clone(),
+                    name.full.clone(),
+                ));
+            }
+        }
+    }
+    assert!(listed_people.len() >= 100, "bundle has listed people");
+    assert!(listed_wallets.len() >= 100, "bundle has listed wallets");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(dir.path());
+    let server = ServerProcess::start(&config);
+    let mut client = ScreenerClient::connect(server.grpc_url.clone())
+        .await
+        .expect("connect");
+
+    // 10,000 transactions: every 50th has a listed creditor, every 70th a
+    // listed destination wallet, the rest unlisted made-up names.
+    let options = screener::loadgen::generator::GeneratorOptions {
+        listed_share: 0.0,
+        listed_wallet_share: 0.0,
+        ..Default::default()
+    };
+    let mut generator = screener::loadgen::generator::Generator::new(7, options);
+    let mut transactions = Vec::with_capacity(10_000);
+    let mut expected: HashMap<String, Expected> = HashMap::new();
+    for i in 0..10_000usize {
+        let mut tx = generator.next();
+        tx.end_to_end_id = format!("E2E-{i:05}");
+        tx.crypto = None;
+        let mut entity = None;
+        if i % 50 == 0 {
+            let (list, id, name) = &listed_people[(i / 50) % listed_people.len()];
+            tx.creditor = Some(Party {
+                name: damaged(name, i / 50),
+                ..Party::default()
+            });
+            entity = Some((list.clone(), id.clone()));
+        } else if i % 70 == 1 {
+            let (list, id, address) = &listed_wallets[(i / 70) % listed_wallets.len()];
+            tx.crypto = Some(CryptoTransfer {
+                destination_wallet: address.clone(),
+                ..CryptoTransfer::default()
+            });
+            entity = Some((list.clone(), id.clone()));
+        }
+        expected.insert(tx.end_to_end_id.clone(), Expected { entity });
+        transactions.push(tx);
+    }
+
+    let mut stream = client
+        .screen_stream(tokio_stream::iter(transactions.clone()))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    let mut verdicts: HashMap<String, Verdict> = HashMap::new();
+    while let Some(verdict) = stream.next().await {
+        let verdict = verdict.expect("verdict");
+        assert!(verdict.error.is_none(), "{:?}", verdict.error);
+        verdicts.insert(verdict.end_to_end_id.clone(), verdict);
+    }
+    assert_eq!(verdicts.len(), 10_000);
+
+    let mut missed = Vec::new();
+    let mut clean = 0usize;
+    let mut clean_allowed = 0usize;
+    for (id, expectation) in &expected {
+        let verdict = &verdicts[id];
+        match &expectation.entity {
+            Some((list, entity)) => {
+                let found = verdict
+                    .hits
+                    .iter()
+                    .any(|h| &h.list == list && &h.entity_id == entity);
+                if !found || verdict.decision == Decision::Allow as i32 {
+                    missed.push((id.clone(), list.clone(), entity.clone()));
+                }
+            }
+            None => {
+                clean += 1;
+                if verdict.decision == Decision::Allow as i32 {
+                    clean_allowed += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "listed parties or wallets not flagged: {missed:?}"
+    );
+    let allowed_share = clean_allowed as f64 / clean as f64;
+    assert!(
+        allowed_share >= 0.95,
+        "only {clean_allowed} of {clean} unlisted transactions allowed"
+    );
+
+    // Kill the server hard, restart it on the same state, and retry ids.
+    let first = verdicts["E2E-00000"].clone();
+    server.kill();
+    let server = ServerProcess::start(&config);
+    let mut client = ScreenerClient::connect(server.grpc_url.clone())
+        .await
+        .expect("reconnect");
+    let retried = client
+        .screen(transactions[0].clone())
+        .await
+        .expect("retry")
+        .into_inner();
+    assert!(retried.replayed, "a retried id is answered from state");
+    assert_eq!(retried.decision, first.decision);
+    assert_eq!(retried.hits, first.hits);
+    assert_eq!(retried.aggregates, first.aggregates);
+
+    let status = server.terminate();
+    assert!(status.success(), "SIGTERM exits 0, got {status}");
+}

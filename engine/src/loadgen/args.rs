@@ -1,0 +1,348 @@
+//! The `screener bench` options and their translation into a checked run
+//! configuration with loaded corpora.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, ValueEnum};
+
+use super::error::LoadgenError;
+use super::generator::GeneratorOptions;
+use super::names::NameCorpus;
+use super::report::Sources;
+use super::runner::BenchConfig;
+use super::wallets::ListedWallets;
+
+/// Most streams one run opens.
+const MAX_STREAMS: usize = 1_024;
+
+/// Longest warm-up, duration or drain accepted, in seconds (one day).
+const MAX_SECONDS: f64 = 86_400.0;
+
+/// The negatives file of the evaluation data, relative to the data folder.
+const NEGATIVES_FILE: &str = "eval/persons_negative_global.csv";
+
+/// How the report is printed on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+/// Options of `screener bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// gRPC address of the running server, as http://HOST:PORT.
+    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+    /// Number of concurrent ScreenStream streams, each on its own
+    /// connection.
+    #[arg(long, default_value_t = 4)]
+    pub streams: usize,
+    /// Target rate in transactions per second across all streams; 0 sends
+    /// as fast as the server answers, keeping --max-in-flight outstanding
+    /// per stream.
+    #[arg(long, default_value_t = 1_000.0)]
+    pub rate: f64,
+    /// Warm-up in seconds, excluded from the results.
+    #[arg(long, default_value_t = 2.0)]
+    pub warmup: f64,
+    /// Measured duration in seconds, after the warm-up.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Names file for parties (CSV with a full_name or name column, or one
+    /// name per line). Default: the evaluation negatives under
+    /// $SCREENER_DATA_DIR or ../shared/data when present, else a built-in
+    /// corpus of a few hundred names.
+    #[arg(long)]
+    pub names: Option<PathBuf>,
+    /// Names file of listed parties to inject, in the same formats.
+    /// Default: a built-in set of names from the UN consolidated list.
+    #[arg(long)]
+    pub listed_names: Option<PathBuf>,
+    /// File or folder of listed wallet addresses to inject (one address per
+    /// line; a file name ending in _TICKER.txt gives the asset). Default: a
+    /// built-in set of OFAC SDN addresses.
+    #[arg(long)]
+    pub listed_wallets: Option<PathBuf>,
+    /// Share of transactions, 0 to 1, whose debtor or creditor carries a
+    /// listed name with typos or reordering.
+    #[arg(long, default_value_t = 0.01)]
+    pub listed_share: f64,
+    /// Share of transactions, 0 to 1, that send to a listed wallet.
+    #[arg(long, default_value_t = 0.01)]
+    pub listed_wallet_share: f64,
+    /// Number of debtor accounts that transactions reuse.
+    #[arg(long, default_value_t = 10_000)]
+    pub accounts: usize,
+    /// Zipf exponent of debtor reuse; 0 draws debtors uniformly.
+    #[arg(long, default_value_t = 1.0)]
+    pub zipf_exponent: f64,
+    /// Seed of the transaction generator; stream i uses seed + i.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Prefix of every end_to_end_id of the run; default: bench- and the
+    /// start time in Unix milliseconds, so runs do not collide.
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// Transactions sent and not yet answered per stream, at most.
+    #[arg(long, default_value_t = 256)]
+    pub max_in_flight: usize,
+    /// Interval of the pacing timer in milliseconds at a fixed rate; each
+    /// tick sends every transaction due by then.
+    #[arg(long, default_value_t = 1)]
+    pub tick_ms: u64,
+    /// Seconds to wait for outstanding verdicts after the last send, and
+    /// that a fixed-rate stream may fall behind its schedule.
+    #[arg(long, default_value_t = 10.0)]
+    pub drain: f64,
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    /// Checks the options, loads the corpora and returns the run
+    /// configuration.
+    pub fn to_config(&self) -> Result<BenchConfig, LoadgenError> {
+        check_server(&self.server)?;
+        check_count("--streams", self.streams, MAX_STREAMS)?;
+        check_count("--max-in-flight", self.max_in_flight, 1_000_000)?;
+        if !(self.rate.is_finite() && self.rate >= 0.0) {
+            return Err(invalid(
+                "--rate",
+                format!("{} is not a rate of 0 or more", self.rate),
+            ));
+        }
+        if self.tick_ms == 0 || self.tick_ms > 1_000 {
+            return Err(invalid(
+                "--tick-ms",
+                format!("{} is not between 1 and 1000", self.tick_ms),
+            ));
+        }
+        let warmup = seconds("--warmup", self.warmup, false)?;
+        let duration = seconds("--duration", self.duration, true)?;
+        let drain = seconds("--drain", self.drain, false)?;
+
+        let (names, names_source) = self.load_names()?;
+        let (listed_names, listed_names_source) = match &self.listed_names {
+            Some(path) => (
+                NameCorpus::from_file(path, "--listed-names")?,
+                path.display().to_string(),
+            ),
+            None => (
+                NameCorpus::builtin_listed(),
+                "built-in UN list names".to_string(),
+            ),
+        };
+        let (listed_wallets, listed_wallets_source) = match &self.listed_wallets {
+            Some(path) => (ListedWallets::from_path(path)?, path.display().to_string()),
+            None => (
+                ListedWallets::builtin(),
+                "built-in OFAC SDN addresses".to_string(),
+            ),
+        };
+        let generator = GeneratorOptions {
+            id_prefix: String::new(),
+            names: Arc::new(names),
+            listed_names: Arc::new(listed_names),
+            listed_wallets: Arc::new(listed_wallets),
+            listed_share: self.listed_share,
+            listed_wallet_share: self.listed_wallet_share,
+            accounts: self.accounts,
+            zipf_exponent: self.zipf_exponent,
+            ..GeneratorOptions::default()
+        };
+        generator.validate()?;
+
+        Ok(BenchConfig {
+            server: self.server.clone(),
+            streams: self.streams,
+            rate: self.rate,
+            warmup,
+            duration,
+            drain,
+            seed: self.seed,
+            run_id: self.run_id()?,
+            max_in_flight: self.max_in_flight,
+            tick: Duration::from_millis(self.tick_ms),
+            generator,
+            sources: Sources {
+                names: names_source,
+                listed_names: listed_names_source,
+                listed_wallets: listed_wallets_source,
+            },
+        })
+    }
+
+    fn load_names(&self) -> Result<(NameCorpus, String), LoadgenError> {
+        let path = match &self.names {
+            Some(path) => Some(path.clone()),
+            None => default_names_file(),
+        };
+        match path {
+            Some(path) => Ok((
+                NameCorpus::from_file(&path, "--names")?,
+                path.display().to_string(),
+            )),
+            None => Ok((NameCorpus::builtin_unlisted(), "built-in names".to_string())),
+        }
+    }
+
+    fn run_id(&self) -> Result<String, LoadgenError> {
+        let Some(run_id) = &self.run_id else {
+            let millis = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_millis());
+            return Ok(format!("bench-{millis}"));
+        };
+        let valid = !run_id.is_empty()
+            && run_id.len() <= 64
+            && run_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            return Err(invalid(
+                "--run-id",
+                format!("{run_id:?} is not 1 to 64 ASCII letters, digits, '-', '_' or '.'"),
+            ));
+        }
+        Ok(run_id.clone())
+    }
+}
+
+/// The evaluation negatives under $SCREENER_DATA_DIR or ../shared/data,
+/// when that file exists.
+fn default_names_file() -> Option<PathBuf> {
+    let data_dir = std::env::var_os("SCREENER_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new("..").join("shared").join("data"));
+    let path = data_dir.join(NEGATIVES_FILE);
+    path.is_file().then_some(path)
+}
+
+fn check_server(server: &str) -> Result<(), LoadgenError> {
+    let reject = |reason: &str| {
+        Err(LoadgenError::InvalidServer {
+            server: server.to_string(),
+            reason: reason.to_string(),
+        })
+    };
+    let Some(authority) = server.strip_prefix("http://") else {
+        return reject("only plain http:// addresses are supported");
+    };
+    let authority = authority.trim_end_matches('/');
+    if authority.is_empty() || authority.contains('/') {
+        return reject("expected a host and port with no path");
+    }
+    if tonic::transport::Endpoint::from_shared(server.to_string()).is_err() {
+        return reject("not a valid URI");
+    }
+    Ok(())
+}
+
+fn check_count(option: &'static str, value: usize, max: usize) -> Result<(), LoadgenError> {
+    if (1..=max).contains(&value) {
+        return Ok(());
+    }
+    Err(invalid(
+        option,
+        format!("{value} is not between 1 and {max}"),
+    ))
+}
+
+fn seconds(option: &'static str, value: f64, positive: bool) -> Result<Duration, LoadgenError> {
+    let in_range = value.is_finite()
+        && value <= MAX_SECONDS
+        && if positive { value > 0.0 } else { value >= 0.0 };
+    if !in_range {
+        let low = if positive { "above 0" } else { "0 or more" };
+        return Err(invalid(
+            option,
+            format!("{value} is not a number of seconds {low} and at most {MAX_SECONDS}"),
+        ));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+fn invalid(option: &'static str, reason: String) -> LoadgenError {
+    LoadgenError::InvalidOption { option, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Command {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    fn parse(args: &[&str]) -> BenchArgs {
+        let mut argv = vec!["bench"];
+        argv.extend_from_slice(args);
+        Command::try_parse_from(argv)
+            .expect("valid arguments")
+            .bench
+    }
+
+    #[test]
+    fn defaults_make_a_valid_config() {
+        let args = parse(&[]);
+        assert_eq!(args.server, "http://127.0.0.1:50051");
+        let config = args.to_config().expect("defaults are valid");
+        assert_eq!(config.streams, 4);
+        assert_eq!(config.rate, 1_000.0);
+        assert!(config.run_id.starts_with("bench-"));
+    }
+
+    #[test]
+    fn missing_names_file_is_an_error() {
+        let error = parse(&["--names", "/nonexistent/names.csv"])
+            .to_config()
+            .expect_err("missing file");
+        assert!(error.to_string().contains("--names"), "{error}");
+    }
+
+    #[test]
+    fn bad_options_name_the_option() {
+        let cases: [(&[&str], &str); 7] = [
+            (&["--streams", "0"], "--streams"),
+            (&["--rate", "-5"], "--rate"),
+            (&["--duration", "0"], "--duration"),
+            (&["--warmup", "NaN"], "--warmup"),
+            (&["--listed-share", "2"], "--listed-share"),
+            (&["--run-id", "a b"], "--run-id"),
+            (&["--tick-ms", "0"], "--tick-ms"),
+        ];
+        for (args, option) in cases {
+            let error = parse(args).to_config().expect_err("invalid option");
+            assert!(error.to_string().contains(option), "{args:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn server_must_be_plain_http_host_and_port() {
+        for server in [
+            "127.0.0.1:50051",
+            "https://127.0.0.1:50051",
+            "http://",
+            "http://h:1/path",
+        ] {
+            let error = parse(&["--server", server]).to_config().expect_err(server);
+            assert!(
+                matches!(error, LoadgenError::InvalidServer { .. }),
+                "{server}: {error}"
+            );
+        }
+        assert!(check_server("http://127.0.0.1:50051").is_ok());
+        assert!(check_server("http://localhost:7000/").is_ok());
+    }
+}

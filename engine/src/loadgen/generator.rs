@@ -1,0 +1,458 @@
+//! The transaction generator: realistic screening traffic from a seed.
+//!
+//! Each transaction has a debtor from a pool of repeat senders, a creditor
+//! drawn from the names corpus, their banks, an amount in a fiat currency,
+//! and a crypto transfer to one destination wallet. A share of
+//! transactions carries a listed name (with typos or reordering) on the
+//! debtor or creditor, and a share sends to a listed wallet. The same seed
+//! and options give the same sequence of transactions.
+//!
+//! ```
+//! use screener::loadgen::generator::{Generator, GeneratorOptions};
+//!
+//! let mut generator = Generator::new(7, GeneratorOptions::default());
+//! let transaction = generator.next();
+//! assert_eq!(transaction.end_to_end_id, "gen-0");
+//! ```
+
+use std::sync::Arc;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use screener_proto::v1::{Amount, CryptoTransfer, Transaction};
+use serde::Serialize;
+
+use super::accounts::{account_for, Account, AccountPool};
+use super::error::LoadgenError;
+use super::fields;
+use super::names::NameCorpus;
+use super::perturb::{perturb, Perturbation};
+use super::wallets::{random_wallet, ListedWallets};
+
+/// Largest debtor pool accepted by [`GeneratorOptions::validate`].
+pub const MAX_ACCOUNTS: usize = 10_000_000;
+
+/// What the generator draws from and how often it injects listed data.
+#[derive(Debug, Clone)]
+pub struct GeneratorOptions {
+    /// Start of every end_to_end_id; ids are "{id_prefix}-{sequence}" with
+    /// the sequence counting from 0.
+    pub id_prefix: String,
+    /// Unlisted names for debtors and creditors.
+    pub names: Arc<NameCorpus>,
+    /// Listed names injected into a share of transactions.
+    pub listed_names: Arc<NameCorpus>,
+    /// Listed wallets injected into a share of transactions.
+    pub listed_wallets: Arc<ListedWallets>,
+    /// Share of transactions, 0 to 1, whose debtor or creditor carries a
+    /// listed name.
+    pub listed_share: f64,
+    /// Share of transactions, 0 to 1, that send to a listed wallet.
+    pub listed_wallet_share: f64,
+    /// Number of debtor accounts that transactions reuse.
+    pub accounts: usize,
+    /// Seed of the debtor pool, separate from the generator's seed so that
+    /// generators with different seeds share their senders.
+    pub account_seed: u64,
+    /// Zipf exponent of debtor reuse: 0 draws debtors uniformly, 1 makes
+    /// the top sender about 13% of traffic over 1,000 accounts.
+    pub zipf_exponent: f64,
+}
+
+impl Default for GeneratorOptions {
+    /// The built-in corpora, 1% listed names, 1% listed wallets, and
+    /// 10,000 debtor accounts with Zipf exponent 1.
+    fn default() -> Self {
+        GeneratorOptions {
+            id_prefix: "gen".to_string(),
+            names: Arc::new(NameCorpus::builtin_unlisted()),
+            listed_names: Arc::new(NameCorpus::builtin_listed()),
+            listed_wallets: Arc::new(ListedWallets::builtin()),
+            listed_share: 0.01,
+            listed_wallet_share: 0.01,
+            accounts: 10_000,
+            account_seed: 0x5eed,
+            zipf_exponent: 1.0,
+        }
+    }
+}
+
+impl GeneratorOptions {
+    /// Checks every option and reports the first one out of range.
+    pub fn validate(&self) -> Result<(), LoadgenError> {
+        for (option, share) in [
+            ("--listed-share", self.listed_share),
+            ("--listed-wallet-share", self.listed_wallet_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(LoadgenError::InvalidOption {
+                    option,
+                    reason: format!("{share} is not a share between 0 and 1"),
+                });
+            }
+        }
+        if !(1..=MAX_ACCOUNTS).contains(&self.accounts) {
+            return Err(LoadgenError::InvalidOption {
+                option: "--accounts",
+                reason: format!("{} is not between 1 and {MAX_ACCOUNTS}", self.accounts),
+            });
+        }
+        if !(0.0..=10.0).contains(&self.zipf_exponent) {
+            return Err(LoadgenError::InvalidOption {
+                option: "--zipf-exponent",
+                reason: format!("{} is not between 0 and 10", self.zipf_exponent),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Which party of a transaction carries an injected listed name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyRole {
+    Debtor,
+    Creditor,
+}
+
+/// A listed name that the generator put on a party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedParty {
+    pub role: PartyRole,
+    /// The name as the list writes it.
+    pub listed_name: String,
+    pub perturbation: Perturbation,
+}
+
+/// A generated transaction with what was injected into it, so a test can
+/// check that the screener flags the listed ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratedTransaction {
+    pub transaction: Transaction,
+    pub listed_party: Option<ListedParty>,
+    /// The listed address as the list writes it, when the destination
+    /// wallet is listed. The sent address may differ in letter case.
+    pub listed_wallet: Option<String>,
+}
+
+/// Generates a deterministic sequence of transactions from a seed.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    rng: StdRng,
+    options: GeneratorOptions,
+    /// The debtor pool, shared read-only with generators forked from this
+    /// one.
+    accounts: Arc<AccountPool>,
+    sequence: u64,
+}
+
+impl Generator {
+    /// Builds a generator. Options out of range are clamped here (shares
+    /// to 0..1, at least one account, a negative or non-finite exponent to
+    /// 0); call [`GeneratorOptions::validate`] first to reject them.
+    pub fn new(seed: u64, mut options: GeneratorOptions) -> Generator {
+        options.listed_share = clamp_share(options.listed_share);
+        options.listed_wallet_share = clamp_share(options.listed_wallet_share);
+        options.accounts = options.accounts.clamp(1, MAX_ACCOUNTS);
+        if !options.zipf_exponent.is_finite() || options.zipf_exponent < 0.0 {
+            options.zipf_exponent = 0.0;
+        }
+        let accounts = Arc::new(AccountPool::new(
+            &options.names,
+            options.accounts,
+            options.zipf_exponent,
+            options.account_seed,
+        ));
+        Generator {
+            rng: StdRng::seed_from_u64(seed),
+            options,
+            accounts,
+            sequence: 0,
+        }
+    }
+
+    /// Returns a generator with the same options and debtor pool but its
+    /// own seed and id prefix, starting at sequence 0. Forking is cheap;
+    /// building the pool is not, so a run builds it once and forks one
+    /// generator per stream.
+    pub fn fork(&self, seed: u64, id_prefix: String) -> Generator {
+        Generator {
+            rng: StdRng::seed_from_u64(seed),
+            options: GeneratorOptions {
+                id_prefix,
+                ..self.options.clone()
+            },
+            accounts: Arc::clone(&self.accounts),
+            sequence: 0,
+        }
+    }
+
+    /// Returns the next transaction.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Transaction {
+        self.next_labelled().transaction
+    }
+
+    /// Returns the next transaction with what was injected into it.
+    pub fn next_labelled(&mut self) -> GeneratedTransaction {
+        let sequence = self.sequence;
+        self.sequence += 1;
+
+        // Parties: a repeat sender and a creditor from the corpus.
+        let mut debtor = self.accounts.choose(&mut self.rng).clone();
+        let creditor_entry = self.options.names.choose(&mut self.rng).clone();
+        let mut creditor = account_for(&creditor_entry, &mut self.rng);
+
+        // Listed data, each with its own share.
+        let listed_party = self
+            .rng
+            .random_bool(self.options.listed_share)
+            .then(|| self.inject_listed_name(&mut debtor, &mut creditor));
+        let (wallet, listed_wallet) = if self.rng.random_bool(self.options.listed_wallet_share) {
+            let wallet = self.options.listed_wallets.choose(&mut self.rng);
+            let listed = self
+                .options
+                .listed_wallets
+                .wallets()
+                .iter()
+                .find(|w| w.address.eq_ignore_ascii_case(&wallet.address))
+                .map(|w| w.address.clone());
+            (wallet, listed)
+        } else {
+            (random_wallet(&mut self.rng), None)
+        };
+
+        let transaction = Transaction {
+            end_to_end_id: format!("{}-{sequence}", self.options.id_prefix),
+            instructed_amount: Some(Amount {
+                value: fields::amount(&mut self.rng),
+                currency: fields::currency(&mut self.rng).to_string(),
+            }),
+            debtor: Some(debtor.party),
+            creditor: Some(creditor.party),
+            debtor_agent: Some(debtor.agent),
+            creditor_agent: Some(creditor.agent),
+            remittance_information: fields::remittance(&mut self.rng),
+            purpose_code: fields::purpose_code(&mut self.rng).to_string(),
+            channel: "crypto".to_string(),
+            crypto: Some(CryptoTransfer {
+                transaction_hash: fields::transaction_hash(&wallet.chain, &mut self.rng),
+                destination_wallet: wallet.address,
+                asset: wallet.asset,
+                chain: wallet.chain,
+                ..CryptoTransfer::default()
+            }),
+            ..Transaction::default()
+        };
+        GeneratedTransaction {
+            transaction,
+            listed_party,
+            listed_wallet,
+        }
+    }
+
+    /// Number of transactions generated so far.
+    pub fn generated(&self) -> u64 {
+        self.sequence
+    }
+
+    pub fn options(&self) -> &GeneratorOptions {
+        &self.options
+    }
+
+    /// Replaces the debtor (one time in three) or the creditor with a new
+    /// account named after a perturbed listed name.
+    fn inject_listed_name(&mut self, debtor: &mut Account, creditor: &mut Account) -> ListedParty {
+        let entry = self.options.listed_names.choose(&mut self.rng).clone();
+        let (sent_name, perturbation) = perturb(&entry.name, entry.kind, &mut self.rng);
+        let role = if self.rng.random_bool(1.0 / 3.0) {
+            PartyRole::Debtor
+        } else {
+            PartyRole::Creditor
+        };
+        let mut sent_entry = entry.clone();
+        sent_entry.name = sent_name;
+        if self.rng.random_bool(0.5) {
+            sent_entry.birth_date = None;
+        }
+        let account = account_for(&sent_entry, &mut self.rng);
+        match role {
+            PartyRole::Debtor => *debtor = account,
+            PartyRole::Creditor => *creditor = account,
+        }
+        ListedParty {
+            role,
+            listed_name: entry.name,
+            perturbation,
+        }
+    }
+}
+
+fn clamp_share(share: f64) -> f64 {
+    if share.is_nan() {
+        0.0
+    } else {
+        share.clamp(0.0, 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn same_seed_same_transactions() {
+        let mut first = Generator::new(42, GeneratorOptions::default());
+        let mut second = Generator::new(42, GeneratorOptions::default());
+        for _ in 0..500 {
+            assert_eq!(first.next_labelled(), second.next_labelled());
+        }
+    }
+
+    #[test]
+    fn different_seeds_differ_but_share_senders() {
+        let mut first = Generator::new(1, GeneratorOptions::default());
+        let mut second = Generator::new(2, GeneratorOptions::default());
+        let a: Vec<Transaction> = (0..200).map(|_| first.next()).collect();
+        let b: Vec<Transaction> = (0..200).map(|_| second.next()).collect();
+        assert_ne!(a, b);
+        let ibans = |txs: &[Transaction]| -> HashSet<String> {
+            txs.iter()
+                .filter_map(|t| t.debtor.as_ref())
+                .map(|d| format!("{}{}", d.iban, d.account_id))
+                .collect()
+        };
+        assert!(ibans(&a).intersection(&ibans(&b)).count() > 0);
+    }
+
+    #[test]
+    fn fork_equals_a_new_generator_with_that_seed() {
+        let template = Generator::new(1, GeneratorOptions::default());
+        let mut forked = template.fork(8, "x".to_string());
+        let options = GeneratorOptions {
+            id_prefix: "x".to_string(),
+            ..GeneratorOptions::default()
+        };
+        let mut fresh = Generator::new(8, options);
+        for _ in 0..100 {
+            assert_eq!(forked.next_labelled(), fresh.next_labelled());
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_prefixed() {
+        let options = GeneratorOptions {
+            id_prefix: "run7-s3".to_string(),
+            ..GeneratorOptions::default()
+        };
+        let mut generator = Generator::new(9, options);
+        let ids: HashSet<String> = (0..1_000).map(|_| generator.next().end_to_end_id).collect();
+        assert_eq!(ids.len(), 1_000);
+        assert!(ids.iter().all(|id| id.starts_with("run7-s3-")));
+        assert_eq!(generator.generated(), 1_000);
+    }
+
+    #[test]
+    fn listed_shares_roughly_honoured() {
+        let options = GeneratorOptions {
+            listed_share: 0.05,
+            listed_wallet_share: 0.02,
+            ..GeneratorOptions::default()
+        };
+        let mut generator = Generator::new(11, options);
+        let draws = 20_000;
+        let (mut names, mut wallets) = (0u32, 0u32);
+        for _ in 0..draws {
+            let generated = generator.next_labelled();
+            names += u32::from(generated.listed_party.is_some());
+            wallets += u32::from(generated.listed_wallet.is_some());
+        }
+        // Expected 1,000 and 400; the bounds are many standard deviations
+        // wide (about 31 and 20).
+        assert!((800..1_200).contains(&names), "{names} listed names");
+        assert!((280..520).contains(&wallets), "{wallets} listed wallets");
+    }
+
+    #[test]
+    fn listed_party_is_on_the_named_role() {
+        let options = GeneratorOptions {
+            listed_share: 1.0,
+            ..GeneratorOptions::default()
+        };
+        let listed = NameCorpus::builtin_listed();
+        let mut generator = Generator::new(5, options);
+        let mut exact_seen = 0;
+        for _ in 0..300 {
+            let generated = generator.next_labelled();
+            let party = generated.listed_party.expect("share 1 always injects");
+            assert!(listed.entries().iter().any(|e| e.name == party.listed_name));
+            let sent = match party.role {
+                PartyRole::Debtor => generated.transaction.debtor,
+                PartyRole::Creditor => generated.transaction.creditor,
+            }
+            .expect("party present")
+            .name;
+            if party.perturbation == Perturbation::Exact {
+                assert_eq!(sent, party.listed_name);
+                exact_seen += 1;
+            }
+        }
+        assert!(exact_seen > 0);
+    }
+
+    #[test]
+    fn zero_shares_inject_nothing() {
+        let options = GeneratorOptions {
+            listed_share: 0.0,
+            listed_wallet_share: 0.0,
+            ..GeneratorOptions::default()
+        };
+        let mut generator = Generator::new(5, options);
+        for _ in 0..2_000 {
+            let generated = generator.next_labelled();
+            assert_eq!(generated.listed_party, None);
+            assert_eq!(generated.listed_wallet, None);
+        }
+    }
+
+    #[test]
+    fn transactions_fill_the_contract_fields() {
+        let mut generator = Generator::new(3, GeneratorOptions::default());
+        for _ in 0..200 {
+            let tx = generator.next();
+            let amount = tx.instructed_amount.expect("amount");
+            assert!(amount.value.parse::<f64>().is_ok(), "{}", amount.value);
+            assert_eq!(amount.currency.len(), 3);
+            let debtor = tx.debtor.expect("debtor");
+            assert!(!debtor.name.is_empty());
+            assert!(!debtor.iban.is_empty() || !debtor.account_id.is_empty());
+            assert!(!tx.creditor.expect("creditor").name.is_empty());
+            let crypto = tx.crypto.expect("crypto");
+            assert!(!crypto.destination_wallet.is_empty());
+            assert!(!crypto.asset.is_empty() && !crypto.chain.is_empty());
+        }
+    }
+
+    #[test]
+    fn validate_rejects_out_of_range_options() {
+        let bad_share = GeneratorOptions {
+            listed_share: 1.5,
+            ..GeneratorOptions::default()
+        };
+        let message = bad_share.validate().expect_err("share over 1").to_string();
+        assert!(message.contains("--listed-share"), "{message}");
+        let no_accounts = GeneratorOptions {
+            accounts: 0,
+            ..GeneratorOptions::default()
+        };
+        assert!(no_accounts.validate().is_err());
+        let nan_exponent = GeneratorOptions {
+            zipf_exponent: f64::NAN,
+            ..GeneratorOptions::default()
+        };
+        assert!(nan_exponent.validate().is_err());
+        assert!(GeneratorOptions::default().validate().is_ok());
+    }
+}

@@ -1,0 +1,249 @@
+//! The result of a load run: throughput, latency percentiles, verdict
+//! counts and errors, printed as a table or written as JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// What a load run measured, over the measured window only.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub run_id: String,
+    pub server: String,
+    pub streams: usize,
+    /// "fixed_rate" or "max_throughput".
+    pub mode: &'static str,
+    /// Target rate across all streams in transactions per second; 0 at
+    /// maximum throughput.
+    pub target_rate_tx_per_s: f64,
+    pub warmup_s: f64,
+    pub duration_s: f64,
+    pub seed: u64,
+    /// Where the party names, listed names and listed wallets came from.
+    pub sources: Sources,
+    /// Transactions sent in the measured window.
+    pub sent: u64,
+    /// Measured transactions answered with a verdict, error verdicts included.
+    pub answered: u64,
+    /// Answered transactions per second of the measured window, or of the
+    /// time until the last of them was answered when that is longer.
+    pub throughput_tx_per_s: f64,
+    pub latency_us: LatencySummary,
+    /// Verdicts without an error, by decision.
+    pub decisions: BTreeMap<String, u64>,
+    pub errors: ErrorSummary,
+    /// Verdicts marked as replayed, which the server returns for an
+    /// end_to_end_id it had already screened.
+    pub replayed: u64,
+    /// Longest delay between a transaction's due time and its send, in
+    /// microseconds; a large value means the load generator itself lagged.
+    pub max_send_lag_us: u64,
+    pub warmup: WarmupCounts,
+}
+
+/// Where a run's data came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sources {
+    pub names: String,
+    pub listed_names: String,
+    pub listed_wallets: String,
+}
+
+/// Latency percentiles in microseconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencySummary {
+    /// "intended_send_time" at a fixed rate, "actual_send_time" at
+    /// maximum throughput.
+    pub measured_from: &'static str,
+    pub count: u64,
+    pub mean: f64,
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p999: u64,
+    pub max: u64,
+}
+
+impl LatencySummary {
+    pub fn from_histogram(histogram: &Histogram<u64>, measured_from: &'static str) -> Self {
+        let empty = histogram.is_empty();
+        let quantile = |q: f64| {
+            if empty {
+                0
+            } else {
+                histogram.value_at_quantile(q)
+            }
+        };
+        LatencySummary {
+            measured_from,
+            count: histogram.len(),
+            mean: if empty { 0.0 } else { histogram.mean() },
+            p50: quantile(0.50),
+            p90: quantile(0.90),
+            p99: quantile(0.99),
+            p999: quantile(0.999),
+            max: if empty { 0 } else { histogram.max() },
+        }
+    }
+}
+
+/// Everything that went wrong, by kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorSummary {
+    /// Verdicts with the error field set, by error code.
+    pub verdict_errors: BTreeMap<String, u64>,
+    /// gRPC statuses or timeouts that ended a stream early, one per stream.
+    pub stream_failures: Vec<String>,
+    /// Measured transactions sent and never answered.
+    pub unanswered: u64,
+    /// Scheduled transactions not sent before the stream ended, because
+    /// the server did not keep up within the drain period.
+    pub unsent: u64,
+    /// Verdicts whose end_to_end_id matched no outstanding transaction.
+    pub unknown_verdicts: u64,
+}
+
+impl ErrorSummary {
+    pub fn verdict_error_count(&self) -> u64 {
+        self.verdict_errors.values().sum()
+    }
+}
+
+/// Warm-up counts, reported apart from the results.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarmupCounts {
+    pub sent: u64,
+    pub answered: u64,
+}
+
+impl BenchReport {
+    /// Exit status for the command: 1 when a stream failed, a measured
+    /// transaction went unanswered, or nothing was answered; else 0.
+    pub fn exit_code(&self) -> i32 {
+        let failed = !self.errors.stream_failures.is_empty()
+            || self.errors.unanswered > 0
+            || self.answered == 0;
+        i32::from(failed)
+    }
+
+    /// Renders the report as an aligned two-column table.
+    pub fn to_table(&self) -> String {
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut row = |label: &str, value: String| rows.push((label.to_string(), value));
+        row("run", format!("{} against {}", self.run_id, self.server));
+        row("mode", self.mode_text());
+        row("sent", self.sent.to_string());
+        row("answered", self.answered.to_string());
+        row(
+            "throughput",
+            format!("{:.1} tx/s", self.throughput_tx_per_s),
+        );
+        row(
+            "latency from",
+            self.latency_us.measured_from.replace('_', " "),
+        );
+        let latency = &self.latency_us;
+        for (label, value) in [
+            ("latency p50", latency.p50),
+            ("latency p90", latency.p90),
+            ("latency p99", latency.p99),
+            ("latency p99.9", latency.p999),
+            ("latency max", latency.max),
+        ] {
+            row(label, format!("{value} µs"));
+        }
+        row("latency mean", format!("{:.1} µs", latency.mean));
+        row("decisions", counts_text(&self.decisions));
+        row("verdict errors", counts_text(&self.errors.verdict_errors));
+        row(
+            "stream failures",
+            self.errors.stream_failures.len().to_string(),
+        );
+        row("unanswered", self.errors.unanswered.to_string());
+        row("unsent", self.errors.unsent.to_string());
+        row("unknown verdicts", self.errors.unknown_verdicts.to_string());
+        row("replayed", self.replayed.to_string());
+        row("max send lag", format!("{} µs", self.max_send_lag_us));
+        row(
+            "warm-up",
+            format!(
+                "{} sent, {} answered",
+                self.warmup.sent, self.warmup.answered
+            ),
+        );
+        row("names", self.sources.names.clone());
+        row("listed names", self.sources.listed_names.clone());
+        row("listed wallets", self.sources.listed_wallets.clone());
+        let mut table = render_rows(&rows);
+        for failure in &self.errors.stream_failures {
+            let _ = writeln!(table, "stream failure: {failure}");
+        }
+        table
+    }
+
+    fn mode_text(&self) -> String {
+        let pace = if self.target_rate_tx_per_s > 0.0 {
+            format!("fixed rate {} tx/s", self.target_rate_tx_per_s)
+        } else {
+            "maximum throughput".to_string()
+        };
+        format!(
+            "{pace}, {} streams, warm-up {} s, measured {} s, seed {}",
+            self.streams, self.warmup_s, self.duration_s, self.seed
+        )
+    }
+}
+
+fn counts_text(counts: &BTreeMap<String, u64>) -> String {
+    if counts.is_empty() {
+        return "none".to_string();
+    }
+    counts
+        .iter()
+        .map(|(name, count)| format!("{name} {count}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn render_rows(rows: &[(String, String)]) -> String {
+    let width = rows
+        .iter()
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut table = String::new();
+    for (label, value) in rows {
+        let _ = writeln!(table, "{label:<width$}  {value}");
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_summary_of_known_values() {
+        let mut histogram = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).expect("bounds");
+        for value in 1..=1_000u64 {
+            histogram.record(value).expect("in range");
+        }
+        let summary = LatencySummary::from_histogram(&histogram, "intended_send_time");
+        assert_eq!(summary.count, 1_000);
+        assert_eq!(summary.p50, 500);
+        assert_eq!(summary.p90, 900);
+        assert_eq!(summary.p99, 990);
+        assert_eq!(summary.max, 1_000);
+    }
+
+    #[test]
+    fn latency_summary_of_nothing_is_zero() {
+        let histogram = Histogram::<u64>::new(3).expect("histogram");
+        let summary = LatencySummary::from_histogram(&histogram, "actual_send_time");
+        assert_eq!(summary.count, 0);
+        assert_eq!(summary.p999, 0);
+        assert_eq!(summary.mean, 0.0);
+    }
+}

@@ -1,0 +1,218 @@
+//! Runs a load: connects every stream, starts them together, merges their
+//! counts and builds the report.
+
+use std::time::{Duration, Instant};
+
+use tonic::transport::{Channel, Endpoint};
+
+use super::args::{BenchArgs, OutputFormat};
+use super::error::LoadgenError;
+use super::generator::{Generator, GeneratorOptions};
+use super::pace::Schedule;
+use super::report::{BenchReport, ErrorSummary, LatencySummary, Sources, WarmupCounts};
+use super::stream::{run_stream, Pace, StreamOutcome, StreamPlan};
+
+/// Time between the last connection and the first send, so that setting
+/// up the streams does not eat into the schedule.
+const START_DELAY: Duration = Duration::from_millis(50);
+
+/// How long connecting to the server may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A checked load run configuration.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    /// gRPC address, http://HOST:PORT.
+    pub server: String,
+    pub streams: usize,
+    /// Target rate in transactions per second across all streams; 0 sends
+    /// as fast as the server answers.
+    pub rate: f64,
+    pub warmup: Duration,
+    pub duration: Duration,
+    /// How long to wait for verdicts after the last send, and how far a
+    /// fixed-rate stream may fall behind its schedule.
+    pub drain: Duration,
+    /// Stream i generates from seed + i.
+    pub seed: u64,
+    /// Prefix of every end_to_end_id; stream i uses "{run_id}-s{i}".
+    pub run_id: String,
+    pub max_in_flight: usize,
+    /// Interval of the pacing timer at a fixed rate.
+    pub tick: Duration,
+    /// Generator options; the id prefix is set per stream.
+    pub generator: GeneratorOptions,
+    pub sources: Sources,
+}
+
+/// Runs `screener bench`: drives the server, prints the report and returns
+/// the exit code (see [`BenchReport::exit_code`]).
+pub async fn run(args: BenchArgs) -> anyhow::Result<i32> {
+    let config = args.to_config()?;
+    eprintln!(
+        "screener bench: {} streams, {}, warm-up {:?}, measuring {:?} against {}",
+        config.streams,
+        if config.rate > 0.0 {
+            format!("{} tx/s", config.rate)
+        } else {
+            "maximum throughput".to_string()
+        },
+        config.warmup,
+        config.duration,
+        config.server
+    );
+    let report = drive(config).await?;
+
+    let json = serde_json::to_string_pretty(&report)?;
+    match args.format {
+        OutputFormat::Table => print!("{}", report.to_table()),
+        OutputFormat::Json => println!("{json}"),
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, format!("{json}\n")).map_err(|error| LoadgenError::WriteReport {
+            path: path.clone(),
+            error,
+        })?;
+    }
+    Ok(report.exit_code())
+}
+
+/// Connects `config.streams` streams to the server, runs them for the
+/// warm-up and the duration, waits for outstanding verdicts, and returns
+/// the report. Fails only when a connection cannot be made; failures of
+/// running streams are counted in the report.
+pub async fn drive(config: BenchConfig) -> Result<BenchReport, LoadgenError> {
+    // Connect every stream before the clock starts.
+    let mut channels = Vec::with_capacity(config.streams);
+    for _ in 0..config.streams {
+        channels.push(connect(&config.server).await?);
+    }
+
+    // Start all streams at the same instant; each generates from its own
+    // seed but shares the debtor pool.
+    let template = Generator::new(config.seed, config.generator.clone());
+    let start = Instant::now() + START_DELAY;
+    let warmup_end = start + config.warmup;
+    let end = warmup_end + config.duration;
+    let mut tasks = Vec::with_capacity(config.streams);
+    for (index, channel) in channels.into_iter().enumerate() {
+        let generator = template.fork(
+            config.seed.wrapping_add(index as u64),
+            format!("{}-s{index}", config.run_id),
+        );
+        let plan = StreamPlan {
+            channel,
+            generator,
+            pace: pace(&config, index, start),
+            warmup_end,
+            end,
+            drain: config.drain,
+            max_in_flight: config.max_in_flight,
+            tick: config.tick,
+        };
+        tasks.push(tokio::spawn(run_stream(plan)));
+    }
+
+    // Merge the streams' counts.
+    let mut total = StreamOutcome::new();
+    for task in tasks {
+        match task.await {
+            Ok(outcome) => total.merge(outcome),
+            Err(error) => total.failures.push(format!("stream task failed: {error}")),
+        }
+    }
+    Ok(build_report(&config, total, warmup_end))
+}
+
+/// The pace of stream `index`: its share of the rate, offset by a
+/// fraction of an interval so that streams interleave.
+fn pace(config: &BenchConfig, index: usize, start: Instant) -> Pace {
+    if config.rate <= 0.0 {
+        return Pace::Open;
+    }
+    let streams = config.streams as f64;
+    Pace::Fixed(Schedule::new(
+        start,
+        config.rate / streams,
+        index as f64 / streams,
+        config.warmup + config.duration,
+    ))
+}
+
+async fn connect(server: &str) -> Result<Channel, LoadgenError> {
+    let endpoint =
+        Endpoint::from_shared(server.to_string()).map_err(|error| LoadgenError::InvalidServer {
+            server: server.to_string(),
+            reason: error.to_string(),
+        })?;
+    endpoint
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .map_err(|error| LoadgenError::Connect {
+            server: server.to_string(),
+            reason: error_chain(&error),
+        })
+}
+
+/// Joins an error and its sources, since a transport error's own message
+/// rarely says more than "transport error".
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn build_report(config: &BenchConfig, total: StreamOutcome, warmup_end: Instant) -> BenchReport {
+    let answered_span = total.last_answer.map_or(Duration::ZERO, |last| {
+        last.saturating_duration_since(warmup_end)
+    });
+    let span = config.duration.max(answered_span).as_secs_f64();
+    let fixed_rate = config.rate > 0.0;
+    BenchReport {
+        run_id: config.run_id.clone(),
+        server: config.server.clone(),
+        streams: config.streams,
+        mode: if fixed_rate {
+            "fixed_rate"
+        } else {
+            "max_throughput"
+        },
+        target_rate_tx_per_s: config.rate,
+        warmup_s: config.warmup.as_secs_f64(),
+        duration_s: config.duration.as_secs_f64(),
+        seed: config.seed,
+        sources: config.sources.clone(),
+        sent: total.sent,
+        answered: total.answered,
+        throughput_tx_per_s: total.answered as f64 / span,
+        latency_us: LatencySummary::from_histogram(
+            &total.histogram,
+            if fixed_rate {
+                "intended_send_time"
+            } else {
+                "actual_send_time"
+            },
+        ),
+        decisions: total.decisions,
+        errors: ErrorSummary {
+            verdict_errors: total.verdict_errors,
+            stream_failures: total.failures,
+            unanswered: total.unanswered,
+            unsent: total.unsent,
+            unknown_verdicts: total.unknown_verdicts,
+        },
+        replayed: total.replayed,
+        max_send_lag_us: u64::try_from(total.max_send_lag.as_micros()).unwrap_or(u64::MAX),
+        warmup: WarmupCounts {
+            sent: total.warmup_sent,
+            answered: total.warmup_answered,
+        },
+    }
+}

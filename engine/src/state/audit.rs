@@ -1,0 +1,179 @@
+//! Audit records: the verdict given for each transaction, with the list and
+//! rule versions it was judged against.
+//!
+//! The `audit` value is `[format u8 = 1][screened-at ms i64 BE][decision
+//! u8][u16 len][list version][u16 len][rule version][verdict bytes]`.
+
+use super::error::StateError;
+use super::keys::{
+    append_len_prefixed, check_len, check_max, take_array, take_len_prefixed, MAX_VERDICT_LEN,
+    MAX_VERSION_LEN,
+};
+use super::spec::check_time;
+
+const FORMAT: u8 = 1;
+
+/// The decision of a verdict, stored beside the opaque verdict so audit
+/// reads can filter on it without decoding the verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Allow,
+    Review,
+    Block,
+}
+
+impl Decision {
+    fn tag(self) -> u8 {
+        match self {
+            Decision::Allow => 1,
+            Decision::Review => 2,
+            Decision::Block => 3,
+        }
+    }
+
+    fn from_tag(tag: u8) -> Option<Self> {
+        match tag {
+            1 => Some(Decision::Allow),
+            2 => Some(Decision::Review),
+            3 => Some(Decision::Block),
+            _ => None,
+        }
+    }
+}
+
+/// What the pipeline commits for a transaction besides its aggregate updates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When the verdict was made, Unix milliseconds; orders the audit log.
+    pub screened_at_ms: i64,
+    pub decision: Decision,
+    /// Version of the list snapshot the transaction was screened against.
+    pub list_version: String,
+    /// Version of the rule graph that decided.
+    pub rule_version: String,
+    /// The verdict as the caller encoded it (a prost-encoded `Verdict`).
+    pub verdict: Vec<u8>,
+}
+
+/// An audit entry with the transaction id it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub txn_id: String,
+    pub entry: AuditEntry,
+}
+
+impl AuditEntry {
+    /// Rejects out-of-range times and oversized fields.
+    pub(crate) fn validate(&self) -> Result<(), StateError> {
+        check_time("screened_at_ms", self.screened_at_ms)?;
+        check_max(
+            "list version",
+            self.list_version.as_bytes(),
+            MAX_VERSION_LEN,
+        )?;
+        check_max(
+            "rule version",
+            self.rule_version.as_bytes(),
+            MAX_VERSION_LEN,
+        )?;
+        check_len("verdict", &self.verdict, MAX_VERDICT_LEN)
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            16 + self.list_version.len() + self.rule_version.len() + self.verdict.len(),
+        );
+        out.push(FORMAT);
+        out.extend_from_slice(&self.screened_at_ms.to_be_bytes());
+        out.push(self.decision.tag());
+        append_len_prefixed(&mut out, self.list_version.as_bytes());
+        append_len_prefixed(&mut out, self.rule_version.as_bytes());
+        out.extend_from_slice(&self.verdict);
+        out
+    }
+
+    /// Decodes the value stored under `txn_id`.
+    pub(crate) fn decode(txn_id: &[u8], bytes: &[u8]) -> Result<AuditEntry, StateError> {
+        decode_parts(bytes).map_err(|reason| StateError::corrupt("audit", txn_id, reason))
+    }
+}
+
+fn decode_parts(bytes: &[u8]) -> Result<AuditEntry, String> {
+    let mut rest = bytes;
+    let format = take_array::<1>(&mut rest).ok_or("empty record")?[0];
+    if format != FORMAT {
+        return Err(format!("unknown record format {format}"));
+    }
+    let screened_at_ms = i64::from_be_bytes(take_array(&mut rest).ok_or("truncated time")?);
+    let tag = take_array::<1>(&mut rest).ok_or("truncated decision")?[0];
+    let decision = Decision::from_tag(tag).ok_or(format!("unknown decision tag {tag}"))?;
+    let list_version = take_string(&mut rest, "list version")?;
+    let rule_version = take_string(&mut rest, "rule version")?;
+    Ok(AuditEntry {
+        screened_at_ms,
+        decision,
+        list_version,
+        rule_version,
+        verdict: rest.to_vec(),
+    })
+}
+
+/// Splits a length-prefixed UTF-8 string off the front of `rest`.
+pub(crate) fn take_string(rest: &mut &[u8], field: &str) -> Result<String, String> {
+    let bytes = take_len_prefixed(rest).ok_or(format!("truncated {field}"))?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| format!("{field} is not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> AuditEntry {
+        AuditEntry {
+            screened_at_ms: 1_700_000_000_000,
+            decision: Decision::Review,
+            list_version: "lists-2024-05-01".to_owned(),
+            rule_version: "rules-7".to_owned(),
+            verdict: vec![8, 2, 16, 1],
+        }
+    }
+
+    #[test]
+    fn entry_round_trips() {
+        let entry = entry();
+        assert_eq!(AuditEntry::decode(b"t1", &entry.encode()).ok(), Some(entry));
+    }
+
+    #[test]
+    fn truncated_entry_is_corrupt() {
+        let encoded = entry().encode();
+        for len in [0, 1, 5, 10, 12, 20] {
+            let result = AuditEntry::decode(b"t1", &encoded[..len]);
+            assert!(
+                matches!(result, Err(StateError::Corrupt { cf: "audit", .. })),
+                "{len} bytes: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_decision_is_corrupt() {
+        let mut encoded = entry().encode();
+        encoded[9] = 9;
+        assert!(AuditEntry::decode(b"t1", &encoded).is_err());
+    }
+
+    #[test]
+    fn oversized_fields_rejected() {
+        let mut long_version = entry();
+        long_version.list_version = "v".repeat(MAX_VERSION_LEN + 1);
+        assert!(long_version.validate().is_err());
+        let mut empty_verdict = entry();
+        empty_verdict.verdict.clear();
+        assert!(empty_verdict.validate().is_err());
+        let mut negative_time = entry();
+        negative_time.screened_at_ms = -5;
+        assert!(negative_time.validate().is_err());
+        assert!(entry().validate().is_ok());
+    }
+}

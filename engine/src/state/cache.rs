@@ -1,0 +1,80 @@
+//! The in-memory cache of series in front of the `aggregates` column family.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use tracing::debug;
+
+use super::series::SeriesCell;
+use super::spec::AggregateSpec;
+
+/// Series by key, bounded in number with approximate least-recently-used
+/// eviction.
+///
+/// When the map grows an eighth past its capacity, the thread that grew it
+/// evicts the least recently used series down to seven eighths of capacity.
+/// A pass costs O(len), so about O(8) per inserted series over time. Series
+/// with pending writes are never evicted, so the map can stay above capacity
+/// while more series than that have writes in flight.
+pub(crate) struct SeriesCache {
+    /// Written by any thread that reads or updates a series it lacks, and by
+    /// eviction; read by every aggregate read and update.
+    map: DashMap<Box<[u8]>, Arc<SeriesCell>>,
+    capacity: usize,
+    /// Logical clock stamped on each use.
+    tick: AtomicU64,
+    /// Set while one thread evicts, so others skip eviction.
+    evicting: AtomicBool,
+}
+
+impl SeriesCache {
+    pub(crate) fn new(capacity: usize) -> Self {
+        SeriesCache {
+            map: DashMap::new(),
+            capacity: capacity.max(1),
+            tick: AtomicU64::new(0),
+            evicting: AtomicBool::new(false),
+        }
+    }
+
+    /// Returns the cell of `series_key`, created empty (nothing loaded) when
+    /// absent.
+    pub(crate) fn cell(&self, spec: &AggregateSpec, series_key: &[u8]) -> Arc<SeriesCell> {
+        let tick = self.tick.fetch_add(1, Ordering::Relaxed);
+        if let Some(cell) = self.map.get(series_key) {
+            cell.touch(tick);
+            return Arc::clone(&cell);
+        }
+        let cell =
+            Arc::clone(&self.map.entry(series_key.into()).or_insert_with(|| {
+                Arc::new(SeriesCell::new(series_key.into(), spec.clone(), tick))
+            }));
+        if self.map.len() > self.capacity + self.capacity / 8 {
+            self.evict();
+        }
+        cell
+    }
+
+    /// Returns the number of cached series.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn evict(&self) {
+        if self.evicting.swap(true, Ordering::Acquire) {
+            return;
+        }
+        let target = self.capacity - self.capacity / 8;
+        let mut ticks: Vec<u64> = self.map.iter().map(|entry| entry.last_used()).collect();
+        if ticks.len() > target {
+            let remove = ticks.len() - target;
+            let cutoff = *ticks.select_nth_unstable(remove - 1).1;
+            let before = self.map.len();
+            self.map
+                .retain(|_, cell| cell.last_used() > cutoff || !cell.try_evict());
+            debug!(before, after = self.map.len(), "evicted aggregate series");
+        }
+        self.evicting.store(false, Ordering::Release);
+    }
+}

@@ -1,0 +1,259 @@
+//! The in-memory buckets of one series (one aggregate and one key), kept
+//! consistent with the `aggregates` column family.
+//!
+//! Invariant: every bucket with index at or above `loaded_from` is complete
+//! in memory. It holds what RocksDB holds plus the deltas of transactions
+//! that applied but whose write has not finished (`pending`). A read or
+//! update that needs older buckets first loads them from RocksDB. That
+//! load is complete because buckets are dropped from memory only while
+//! `pending` is zero, so no write to them is still in flight.
+//!
+//! A transaction that applied and then aborted, or whose write failed, left
+//! its delta in memory but not on disk. The series is then marked stale and
+//! reloaded from RocksDB once no other write to it is pending. Until then,
+//! reads include the aborted delta.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use rocksdb::{IteratorMode, ReadOptions, DB};
+
+use super::aggregate::AggregateValue;
+use super::bucket::BucketValue;
+use super::distinct::union_count;
+use super::error::StateError;
+use super::keys::bucket_key;
+use super::rocks::{handle, CF_AGGREGATES};
+use super::spec::{AggregateKind, AggregateSpec};
+
+/// `loaded_from` when nothing is loaded.
+const NOT_LOADED: u64 = u64::MAX;
+
+/// One cached series. Shared through `Arc` by the cache, by transactions
+/// that applied to it, and by the writer thread that finishes their writes.
+pub(crate) struct SeriesCell {
+    key: Box<[u8]>,
+    spec: AggregateSpec,
+    /// Cache clock tick of the last use; eviction drops the oldest.
+    last_used: AtomicU64,
+    state: Mutex<SeriesState>,
+}
+
+struct SeriesState {
+    /// Set by eviction: the cell is out of the cache and must not be used.
+    evicted: bool,
+    /// Applied deltas whose write has not finished.
+    pending: u32,
+    /// A pending delta was aborted: reload once `pending` is zero.
+    stale: bool,
+    loaded_from: u64,
+    /// The latest time the series was read or updated at; sets what to keep.
+    latest_ms: i64,
+    /// Buckets by ascending index.
+    buckets: Vec<(u64, BucketValue)>,
+}
+
+impl SeriesCell {
+    pub(crate) fn new(key: Box<[u8]>, spec: AggregateSpec, tick: u64) -> Self {
+        SeriesCell {
+            key,
+            spec,
+            last_used: AtomicU64::new(tick),
+            state: Mutex::new(SeriesState {
+                evicted: false,
+                pending: 0,
+                stale: false,
+                loaded_from: NOT_LOADED,
+                latest_ms: 0,
+                buckets: Vec::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn key(&self) -> &[u8] {
+        &self.key
+    }
+
+    pub(crate) fn touch(&self, tick: u64) {
+        self.last_used.store(tick, Ordering::Relaxed);
+    }
+
+    pub(crate) fn last_used(&self) -> u64 {
+        self.last_used.load(Ordering::Relaxed)
+    }
+
+    /// Adds `delta` to the bucket of `now_ms`, marks it pending, and returns
+    /// the window's value including it. `None` when the cell was evicted.
+    pub(crate) fn apply(
+        &self,
+        db: &DB,
+        now_ms: i64,
+        delta: &BucketValue,
+    ) -> Result<Option<AggregateValue>, StateError> {
+        let mut state = self.lock();
+        if state.evicted {
+            return Ok(None);
+        }
+        let (first, last) = self.spec.window_buckets(now_ms);
+        self.load(&mut state, db, first)?;
+        state.add(last, delta)?;
+        state.pending += 1;
+        state.latest_ms = state.latest_ms.max(now_ms);
+        Ok(Some(state.fold(self.spec.kind(), first, last)))
+    }
+
+    /// Returns the window's value at `now_ms`. `None` when the cell was evicted.
+    pub(crate) fn read(&self, db: &DB, now_ms: i64) -> Result<Option<AggregateValue>, StateError> {
+        let mut state = self.lock();
+        if state.evicted {
+            return Ok(None);
+        }
+        let (first, last) = self.spec.window_buckets(now_ms);
+        self.load(&mut state, db, first)?;
+        state.latest_ms = state.latest_ms.max(now_ms);
+        let value = state.fold(self.spec.kind(), first, last);
+        if state.pending == 0 {
+            state.prune(&self.spec);
+        }
+        Ok(Some(value))
+    }
+
+    /// Records that one applied delta's write finished; `stale` when it did
+    /// not reach RocksDB (aborted or failed).
+    pub(crate) fn finish_pending(&self, stale: bool) {
+        let mut state = self.lock();
+        state.pending = state.pending.saturating_sub(1);
+        state.stale |= stale;
+        if state.pending > 0 {
+            return;
+        }
+        if state.stale {
+            state.buckets.clear();
+            state.loaded_from = NOT_LOADED;
+            state.stale = false;
+        } else {
+            state.prune(&self.spec);
+        }
+    }
+
+    /// Marks the cell evicted unless it is busy or has pending writes.
+    pub(crate) fn try_evict(&self) -> bool {
+        match self.state.try_lock() {
+            Ok(mut state) if state.pending == 0 => {
+                state.evicted = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SeriesState> {
+        // Nothing panics while holding the lock, and the state is valid
+        // between statements, so a poisoned lock is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Loads buckets `from..loaded_from` from RocksDB.
+    fn load(&self, state: &mut SeriesState, db: &DB, from: u64) -> Result<(), StateError> {
+        if from >= state.loaded_from {
+            return Ok(());
+        }
+        let mut options = ReadOptions::default();
+        options.set_iterate_lower_bound(bucket_key(&self.key, from));
+        options.set_iterate_upper_bound(bucket_key(&self.key, state.loaded_from));
+        let family = handle(db, CF_AGGREGATES)?;
+        let mut loaded = Vec::new();
+        for item in db.iterator_cf_opt(family, options, IteratorMode::Start) {
+            let (key, value) = item.map_err(|source| StateError::Read {
+                cf: CF_AGGREGATES,
+                source,
+            })?;
+            loaded.push(self.decode_bucket(&key, &value)?);
+        }
+        loaded.append(&mut state.buckets);
+        state.buckets = loaded;
+        state.loaded_from = from;
+        Ok(())
+    }
+
+    fn decode_bucket(&self, key: &[u8], value: &[u8]) -> Result<(u64, BucketValue), StateError> {
+        let corrupt = |reason: String| StateError::corrupt(CF_AGGREGATES, key, reason);
+        let index: [u8; 8] = key
+            .strip_prefix(&self.key[..])
+            .and_then(|rest| rest.try_into().ok())
+            .ok_or_else(|| corrupt("key is not a bucket of this series".to_owned()))?;
+        let value = BucketValue::decode(value).map_err(corrupt)?;
+        if value.kind() != self.spec.kind() {
+            return Err(corrupt(format!(
+                "bucket holds a {} value in a {} aggregate",
+                value.kind(),
+                self.spec.kind()
+            )));
+        }
+        Ok((u64::from_be_bytes(index), value))
+    }
+}
+
+impl SeriesState {
+    fn add(&mut self, index: u64, delta: &BucketValue) -> Result<(), StateError> {
+        match self.buckets.binary_search_by_key(&index, |(i, _)| *i) {
+            Ok(at) => {
+                let merged = self.buckets[at].1.merge(delta);
+                if !merged {
+                    return Err(StateError::corrupt(
+                        CF_AGGREGATES,
+                        &index.to_be_bytes(),
+                        "bucket kind differs from its aggregate",
+                    ));
+                }
+            }
+            Err(at) => self.buckets.insert(at, (index, delta.clone())),
+        }
+        Ok(())
+    }
+
+    fn fold(&self, kind: AggregateKind, first: u64, last: u64) -> AggregateValue {
+        let start = self.buckets.partition_point(|(i, _)| *i < first);
+        let window = self.buckets[start..]
+            .iter()
+            .take_while(|(i, _)| *i <= last)
+            .map(|(_, value)| value);
+        let exact = |value| AggregateValue { value, exact: true };
+        match kind {
+            AggregateKind::Count | AggregateKind::Sum => {
+                exact(window.fold(0u64, |total, value| total.saturating_add(scalar(value))))
+            }
+            AggregateKind::Max => exact(window.map(scalar).max().unwrap_or(0)),
+            AggregateKind::DistinctCount => {
+                let sets = window.filter_map(|value| match value {
+                    BucketValue::Distinct(set) => Some(set),
+                    _ => None,
+                });
+                let (value, exact) = union_count(sets);
+                AggregateValue { value, exact }
+            }
+        }
+    }
+
+    /// Drops buckets older than the window of the latest time seen.
+    fn prune(&mut self, spec: &AggregateSpec) {
+        if self.loaded_from == NOT_LOADED {
+            return;
+        }
+        let keep_from = spec.window_buckets(self.latest_ms).0;
+        if keep_from > self.loaded_from {
+            let cut = self.buckets.partition_point(|(i, _)| *i < keep_from);
+            self.buckets.drain(..cut);
+            self.loaded_from = keep_from;
+        }
+    }
+}
+
+fn scalar(value: &BucketValue) -> u64 {
+    match value {
+        BucketValue::Count(n) | BucketValue::Sum(n) | BucketValue::Max(n) => *n,
+        BucketValue::Distinct(set) => set.count(),
+    }
+}

@@ -1,0 +1,402 @@
+//! The state store handle the pipeline holds.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+
+use dashmap::mapref::entry::Entry;
+use dashmap::DashMap;
+use rocksdb::{IteratorMode, ReadOptions, DB};
+use tokio::sync::{oneshot, watch};
+
+use super::aggregate::AggregateValue;
+use super::audit::{AuditEntry, AuditRecord};
+use super::bucket::BucketValue;
+use super::cache::SeriesCache;
+use super::clearance::{Clearance, ClearanceKey, ClearanceStatus};
+use super::error::StateError;
+use super::keys::{check_len, parse_time_key, series_key, MAX_TXN_ID_LEN};
+use super::options::OpenOptions;
+use super::rocks::{
+    handle, open_db, CF_AUDIT, CF_AUDIT_BY_TIME, CF_CLEARANCES, CF_SEEN, COLUMN_FAMILIES,
+};
+use super::series::SeriesCell;
+use super::spec::{check_time, AggregateSpec};
+use super::txn::{Begin, InFlightWait, Reservation};
+use super::writer::{
+    release_series, release_txn, CommitHandle, Op, WriteRequest, Writer, WriterCounters,
+};
+
+/// The engine's durable state: aggregates, seen transaction ids, the audit
+/// log and clearances, in one RocksDB database. Cheap to clone; all clones
+/// share one database and one writer thread. When the last clone (and the
+/// last [`Reservation`]) is dropped, queued commits are written and synced,
+/// and the database closes before the drop returns.
+#[derive(Clone)]
+pub struct StateStore {
+    shared: Arc<Shared>,
+    /// Dropped last of all clones: stops and joins the writer thread.
+    writer: Arc<Writer>,
+}
+
+/// State shared by the store's handles and the writer thread.
+pub(crate) struct Shared {
+    pub db: DB,
+    pub dir: PathBuf,
+    pub cache: SeriesCache,
+    /// Transaction ids reserved by [`StateStore::begin`] and not yet written
+    /// or released. Inserted by `begin`; removed by the writer thread after
+    /// the write, or by a reservation's drop. The sender notifies callers
+    /// waiting on the same id.
+    pub in_flight: DashMap<Box<str>, watch::Sender<Option<Arc<AuditRecord>>>>,
+    /// Set once by the writer thread when a write or sync fails; from then
+    /// on every commit is rejected with this reason.
+    pub failure: OnceLock<String>,
+    pub counters: WriterCounters,
+}
+
+/// Counters for metrics and benches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateStats {
+    /// Aggregate series held in memory.
+    pub cached_series: usize,
+    /// Write batches written by the writer thread.
+    pub groups_written: u64,
+    /// Commits in those batches.
+    pub commits_written: u64,
+    /// WAL fsyncs.
+    pub syncs: u64,
+}
+
+impl StateStore {
+    /// Opens or creates the state in `dir` and starts its writer thread.
+    ///
+    /// Fails with a message naming `dir` when it holds other files, a RocksDB
+    /// database without our column families, or a state of another format
+    /// version, unless `options.allow_reset` permits erasing the database.
+    pub fn open(dir: impl AsRef<Path>, options: OpenOptions) -> Result<StateStore, StateError> {
+        let dir = dir.as_ref().to_owned();
+        let db = open_db(&dir, &options)?;
+        let shared = Arc::new(Shared {
+            db,
+            dir,
+            cache: SeriesCache::new(options.cache_capacity),
+            in_flight: DashMap::new(),
+            failure: OnceLock::new(),
+            counters: WriterCounters::default(),
+        });
+        let writer = Writer::start(Arc::clone(&shared), options.sync, options.max_group)?;
+        Ok(StateStore {
+            shared,
+            writer: Arc::new(writer),
+        })
+    }
+
+    /// Returns the state directory.
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+
+    /// Reserves `txn_id` for screening. Returns the stored record instead when
+    /// the id was screened before, or a wait when another caller has it
+    /// reserved now.
+    ///
+    /// The id is 1 to 256 bytes. Reserving happens in memory before any
+    /// aggregate is computed, so an id submitted twice at once is counted
+    /// once.
+    pub fn begin(&self, txn_id: &str) -> Result<Begin, StateError> {
+        check_len("transaction id", txn_id.as_bytes(), MAX_TXN_ID_LEN)?;
+        match self.shared.in_flight.entry(txn_id.into()) {
+            Entry::Occupied(entry) => {
+                return Ok(Begin::InFlight(InFlightWait::new(entry.get().subscribe())))
+            }
+            Entry::Vacant(entry) => {
+                entry.insert(watch::channel(None).0);
+            }
+        }
+        // Written ids left the in-flight map only after their write, so a
+        // write of this id that finished before the reservation is visible.
+        let stored = match self.read_seen(txn_id) {
+            Ok(stored) => stored,
+            Err(error) => {
+                release_txn(&self.shared, txn_id, None);
+                return Err(error);
+            }
+        };
+        match stored {
+            Some(record) => {
+                release_txn(&self.shared, txn_id, Some(Arc::new(record.clone())));
+                Ok(Begin::Seen(record))
+            }
+            None => Ok(Begin::New(Reservation::new(self.clone(), txn_id.into()))),
+        }
+    }
+
+    /// Returns the value of `spec` for `key` over the window ending at `now_ms`,
+    /// including transactions applied but not yet committed.
+    pub fn value(
+        &self,
+        spec: &AggregateSpec,
+        key: &[u8],
+        now_ms: i64,
+    ) -> Result<AggregateValue, StateError> {
+        check_time("now_ms", now_ms)?;
+        check_len("aggregate key", key, super::keys::MAX_AGGREGATE_KEY_LEN)?;
+        let series = series_key(spec.prefix(), key);
+        loop {
+            let cell = self.shared.cache.cell(spec, &series);
+            if let Some(value) = cell.read(&self.shared.db, now_ms)? {
+                return Ok(value);
+            }
+        }
+    }
+
+    /// Returns whether `txn_id` was screened and committed.
+    pub fn is_seen(&self, txn_id: &str) -> Result<bool, StateError> {
+        check_len("transaction id", txn_id.as_bytes(), MAX_TXN_ID_LEN)?;
+        let seen = handle(&self.shared.db, CF_SEEN)?;
+        let value = self
+            .shared
+            .db
+            .get_pinned_cf(seen, txn_id)
+            .map_err(|source| StateError::Read {
+                cf: CF_SEEN,
+                source,
+            })?;
+        Ok(value.is_some())
+    }
+
+    /// Returns the audit record of `txn_id`, if it was committed.
+    pub fn audit(&self, txn_id: &str) -> Result<Option<AuditRecord>, StateError> {
+        check_len("transaction id", txn_id.as_bytes(), MAX_TXN_ID_LEN)?;
+        let audit = handle(&self.shared.db, CF_AUDIT)?;
+        let value = self
+            .shared
+            .db
+            .get_pinned_cf(audit, txn_id)
+            .map_err(|source| StateError::Read {
+                cf: CF_AUDIT,
+                source,
+            })?;
+        value
+            .map(|bytes| {
+                Ok(AuditRecord {
+                    txn_id: txn_id.to_owned(),
+                    entry: AuditEntry::decode(txn_id.as_bytes(), &bytes)?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Audit records screened in `from_ms..to_ms`, ordered by time then id,
+    /// at most `limit` of them. To page, call again from the last record's
+    /// time and skip the ids already returned at that time.
+    pub fn audit_range(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StateError> {
+        check_time("from_ms", from_ms)?;
+        check_time("to_ms", to_ms)?;
+        if from_ms >= to_ms || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut options = ReadOptions::default();
+        options.set_iterate_lower_bound((from_ms as u64).to_be_bytes().to_vec());
+        options.set_iterate_upper_bound((to_ms as u64).to_be_bytes().to_vec());
+        let by_time = handle(&self.shared.db, CF_AUDIT_BY_TIME)?;
+        let mut records = Vec::new();
+        for item in self
+            .shared
+            .db
+            .iterator_cf_opt(by_time, options, IteratorMode::Start)
+            .take(limit)
+        {
+            let (key, _) = item.map_err(|source| StateError::Read {
+                cf: CF_AUDIT_BY_TIME,
+                source,
+            })?;
+            records.push(self.record_of_time_key(&key)?);
+        }
+        Ok(records)
+    }
+
+    /// Returns whether an analyst's clearance of `key` applies to the entity
+    /// as it is now, given the digest of its current content.
+    pub fn clearance(
+        &self,
+        key: ClearanceKey<'_>,
+        current_digest: &[u8],
+    ) -> Result<ClearanceStatus, StateError> {
+        let encoded = key.encode()?;
+        let clearances = handle(&self.shared.db, CF_CLEARANCES)?;
+        let value = self
+            .shared
+            .db
+            .get_pinned_cf(clearances, &encoded)
+            .map_err(|source| StateError::Read {
+                cf: CF_CLEARANCES,
+                source,
+            })?;
+        match value {
+            Some(bytes) => Ok(Clearance::decode(&encoded, &bytes)?.status(current_digest)),
+            None => Ok(ClearanceStatus::None),
+        }
+    }
+
+    /// Stores an analyst's clearance, replacing any earlier one for `key`.
+    /// Durable once the handle resolves.
+    pub fn put_clearance(
+        &self,
+        key: ClearanceKey<'_>,
+        clearance: &Clearance,
+    ) -> Result<CommitHandle, StateError> {
+        clearance.validate()?;
+        self.write(vec![Op::Put {
+            cf: CF_CLEARANCES,
+            key: key.encode()?,
+            value: clearance.encode(),
+        }])
+    }
+
+    /// Removes the clearance of `key`, if any. Durable once the handle resolves.
+    pub fn remove_clearance(&self, key: ClearanceKey<'_>) -> Result<CommitHandle, StateError> {
+        self.write(vec![Op::Delete {
+            cf: CF_CLEARANCES,
+            key: key.encode()?,
+        }])
+    }
+
+    /// Compacts every column family now, which also drops expired buckets.
+    /// Runs in the calling thread; on a large store it takes long.
+    pub fn compact(&self) -> Result<(), StateError> {
+        for name in COLUMN_FAMILIES {
+            let family = handle(&self.shared.db, name)?;
+            self.shared
+                .db
+                .compact_range_cf(family, None::<&[u8]>, None::<&[u8]>);
+        }
+        Ok(())
+    }
+
+    /// Flushes memtables to SST files and syncs the write-ahead log, so a
+    /// restart replays little. Durability does not depend on it.
+    pub fn flush(&self) -> Result<(), StateError> {
+        for name in COLUMN_FAMILIES {
+            let family = handle(&self.shared.db, name)?;
+            self.shared
+                .db
+                .flush_cf(family)
+                .map_err(|source| StateError::Read { cf: name, source })?;
+        }
+        self.shared
+            .db
+            .flush_wal(true)
+            .map_err(|source| StateError::Read { cf: "wal", source })
+    }
+
+    /// RocksDB's estimate of the live data size of each column family, in bytes.
+    pub fn column_family_sizes(&self) -> Vec<(&'static str, u64)> {
+        COLUMN_FAMILIES
+            .iter()
+            .filter_map(|name| {
+                let family = handle(&self.shared.db, name).ok()?;
+                let size = self
+                    .shared
+                    .db
+                    .property_int_value_cf(family, "rocksdb.estimate-live-data-size")
+                    .ok()
+                    .flatten()?;
+                Some((*name, size))
+            })
+            .collect()
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> StateStats {
+        let counters = &self.shared.counters;
+        StateStats {
+            cached_series: self.shared.cache.len(),
+            groups_written: counters.groups.load(Ordering::Relaxed),
+            commits_written: counters.commits.load(Ordering::Relaxed),
+            syncs: counters.syncs.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Queues a request; when the writer is gone, undoes it and fails.
+    pub(crate) fn send(&self, request: WriteRequest) -> Result<(), StateError> {
+        if let Some(reason) = self.shared.failure.get() {
+            self.undo(request);
+            return Err(StateError::Failed {
+                reason: reason.clone(),
+            });
+        }
+        self.writer.send(request).map_err(|request| {
+            self.undo(request);
+            StateError::Closed
+        })
+    }
+
+    fn undo(&self, request: WriteRequest) {
+        if let Some(record) = &request.txn {
+            release_txn(&self.shared, &record.txn_id, None);
+        }
+        release_series(&request.touched, false);
+    }
+
+    fn write(&self, ops: Vec<Op>) -> Result<CommitHandle, StateError> {
+        let (ack, receiver) = oneshot::channel();
+        self.send(WriteRequest {
+            ops,
+            txn: None,
+            touched: Vec::new(),
+            ack,
+        })?;
+        Ok(CommitHandle::new(receiver))
+    }
+
+    fn read_seen(&self, txn_id: &str) -> Result<Option<AuditRecord>, StateError> {
+        if !self.is_seen(txn_id)? {
+            return Ok(None);
+        }
+        match self.audit(txn_id)? {
+            Some(record) => Ok(Some(record)),
+            None => Err(StateError::corrupt(
+                CF_AUDIT,
+                txn_id.as_bytes(),
+                "the id is in the seen column family but has no audit record",
+            )),
+        }
+    }
+
+    fn record_of_time_key(&self, key: &[u8]) -> Result<AuditRecord, StateError> {
+        let corrupt = |reason| StateError::corrupt(CF_AUDIT_BY_TIME, key, reason);
+        let (_, id) = parse_time_key(key).ok_or_else(|| corrupt("key is shorter than 8 bytes"))?;
+        let txn_id = std::str::from_utf8(id).map_err(|_| corrupt("id is not UTF-8"))?;
+        self.audit(txn_id)?
+            .ok_or_else(|| corrupt("the index entry has no audit record"))
+    }
+}
+
+impl Shared {
+    /// Applies `delta` to a series, retrying when eviction raced the lookup.
+    pub(crate) fn apply(
+        &self,
+        spec: &AggregateSpec,
+        series: &[u8],
+        now_ms: i64,
+        delta: &BucketValue,
+    ) -> Result<(Arc<SeriesCell>, AggregateValue), StateError> {
+        loop {
+            let cell = self.cache.cell(spec, series);
+            if let Some(value) = cell.apply(&self.db, now_ms, delta)? {
+                return Ok((cell, value));
+            }
+        }
+    }
+}

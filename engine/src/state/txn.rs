@@ -1,0 +1,173 @@
+//! Screening one transaction against the store: reserving its id, applying
+//! its aggregate updates, and committing them with its verdict.
+
+use std::sync::Arc;
+
+use tokio::sync::{oneshot, watch};
+
+use super::aggregate::{AggregateUpdate, AggregateValue};
+use super::audit::{AuditEntry, AuditRecord};
+use super::error::StateError;
+use super::keys::{bucket_key, series_key, time_key};
+use super::rocks::{CF_AGGREGATES, CF_AUDIT, CF_AUDIT_BY_TIME, CF_SEEN};
+use super::series::SeriesCell;
+use super::spec::check_time;
+use super::store::StateStore;
+use super::writer::{release_series, release_txn, CommitHandle, Op, WriteRequest};
+
+/// The outcome of [`StateStore::begin`] for a transaction id.
+pub enum Begin {
+    /// The id is new and now reserved: screen the transaction, apply its
+    /// aggregates, and commit. Dropping the reservation releases the id.
+    New(Reservation),
+    /// The id was screened before: reply with this stored record, and do
+    /// not count the transaction again.
+    Seen(AuditRecord),
+    /// Another caller has the id reserved right now. Wait for its outcome.
+    InFlight(InFlightWait),
+}
+
+/// A wait for another caller screening the same transaction id.
+pub struct InFlightWait {
+    receiver: watch::Receiver<Option<Arc<AuditRecord>>>,
+}
+
+impl InFlightWait {
+    pub(crate) fn new(receiver: watch::Receiver<Option<Arc<AuditRecord>>>) -> Self {
+        InFlightWait { receiver }
+    }
+
+    /// Waits until the other caller's commit is durable and returns its
+    /// record, or `None` when it aborted or its write failed; then call
+    /// [`StateStore::begin`] again.
+    pub async fn wait(mut self) -> Option<AuditRecord> {
+        let committed = self.receiver.wait_for(Option::is_some).await.ok()?;
+        committed.as_deref().cloned()
+    }
+}
+
+/// A reserved transaction id and the aggregate deltas applied under it.
+///
+/// Until commit, the deltas are in memory only: reads of the same series by
+/// other transactions include them, and nothing is on disk. Dropping the
+/// reservation without committing releases the id and discards the deltas
+/// (the series reload from RocksDB once no other write to them is pending).
+pub struct Reservation {
+    store: StateStore,
+    txn_id: Box<str>,
+    ops: Vec<Op>,
+    touched: Vec<Arc<SeriesCell>>,
+    finished: bool,
+}
+
+impl Reservation {
+    pub(crate) fn new(store: StateStore, txn_id: Box<str>) -> Self {
+        Reservation {
+            store,
+            txn_id,
+            ops: Vec::new(),
+            touched: Vec::new(),
+            finished: false,
+        }
+    }
+
+    /// Returns the reserved transaction id.
+    pub fn txn_id(&self) -> &str {
+        &self.txn_id
+    }
+
+    /// Applies this transaction's contributions at `now_ms` (its time, Unix
+    /// milliseconds) and returns each aggregate's value over the window
+    /// ending at `now_ms`, in the order of `updates`.
+    ///
+    /// Each value includes this transaction ("count in the last hour,
+    /// including this one") and every other transaction already applied to
+    /// the same series, committed or still in flight.
+    ///
+    /// All updates are checked before any is applied. A RocksDB read failure
+    /// while applying leaves the updates before it applied, until the
+    /// reservation is dropped or committed.
+    pub fn apply(
+        &mut self,
+        updates: &[AggregateUpdate<'_>],
+        now_ms: i64,
+    ) -> Result<Vec<AggregateValue>, StateError> {
+        check_time("now_ms", now_ms)?;
+        let deltas = updates
+            .iter()
+            .map(AggregateUpdate::delta)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut values = Vec::with_capacity(updates.len());
+        for (update, delta) in updates.iter().zip(deltas) {
+            let series = series_key(update.spec.prefix(), update.key);
+            let (cell, value) = self
+                .store
+                .shared()
+                .apply(update.spec, &series, now_ms, &delta)?;
+            self.ops.push(Op::Merge {
+                cf: CF_AGGREGATES,
+                key: bucket_key(cell.key(), update.spec.bucket_index(now_ms)),
+                value: delta.encode(),
+            });
+            self.touched.push(cell);
+            values.push(value);
+        }
+        Ok(values)
+    }
+
+    /// Queues the applied deltas, the seen id and the audit record as one
+    /// atomic write. Await the handle (or call
+    /// [`CommitHandle::wait_blocking`]) before sending the verdict: it
+    /// resolves once the write is in the WAL and synced as the store's sync
+    /// policy requires.
+    ///
+    /// An invalid `entry` is rejected here, and the reservation is then
+    /// dropped as if aborted.
+    pub fn commit(mut self, entry: AuditEntry) -> Result<CommitHandle, StateError> {
+        entry.validate()?;
+
+        // The seen id, the time index and the audit record join the deltas.
+        let time = entry.screened_at_ms;
+        let id = self.txn_id.as_bytes().to_vec();
+        self.ops.push(Op::Put {
+            cf: CF_SEEN,
+            key: id.clone(),
+            value: time.to_be_bytes().to_vec(),
+        });
+        self.ops.push(Op::Put {
+            cf: CF_AUDIT_BY_TIME,
+            key: time_key(time, &self.txn_id),
+            value: Vec::new(),
+        });
+        self.ops.push(Op::Put {
+            cf: CF_AUDIT,
+            key: id,
+            value: entry.encode(),
+        });
+
+        // Hand everything to the writer thread.
+        let record = Arc::new(AuditRecord {
+            txn_id: self.txn_id.to_string(),
+            entry,
+        });
+        let (ack, receiver) = oneshot::channel();
+        self.finished = true;
+        let request = WriteRequest {
+            ops: std::mem::take(&mut self.ops),
+            txn: Some(record),
+            touched: std::mem::take(&mut self.touched),
+            ack,
+        };
+        self.store.send(request)?;
+        Ok(CommitHandle::new(receiver))
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if !self.finished {
+            release_txn(self.store.shared(), &self.txn_id, None);
+            release_series(&self.touched, false);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Group commit: one thread writes every commit to RocksDB, merging the
+//! commits that wait into one write batch and one WAL sync.
+//!
+//! The thread takes a request from the channel, then every request already
+//! waiting (up to `max_group`), writes them all as one `WriteBatch`, syncs
+//! as the [`SyncPolicy`] requires, and only then completes each request. A
+//! batch is atomic, so each transaction's aggregate updates, seen id and
+//! audit record are written all together or not at all.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rocksdb::{WriteBatch, WriteOptions};
+use tokio::sync::oneshot;
+use tracing::{error, info};
+
+use super::audit::AuditRecord;
+use super::error::StateError;
+use super::options::SyncPolicy;
+use super::rocks::handle;
+use super::series::SeriesCell;
+use super::store::Shared;
+
+/// One RocksDB operation of a commit.
+pub(crate) enum Op {
+    Put {
+        cf: &'static str,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Merge {
+        cf: &'static str,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Delete {
+        cf: &'static str,
+        key: Vec<u8>,
+    },
+}
+
+/// A commit waiting for the writer thread.
+pub(crate) struct WriteRequest {
+    pub ops: Vec<Op>,
+    /// The transaction's record: its id is released from the in-flight map
+    /// after the write, and callers waiting on that id receive the record.
+    pub txn: Option<Arc<AuditRecord>>,
+    /// Series with a pending delta from this commit.
+    pub touched: Vec<Arc<SeriesCell>>,
+    pub ack: oneshot::Sender<Result<(), StateError>>,
+}
+
+/// Counters of the writer thread, for metrics and benches.
+#[derive(Default)]
+pub(crate) struct WriterCounters {
+    pub groups: AtomicU64,
+    pub commits: AtomicU64,
+    pub syncs: AtomicU64,
+}
+
+/// The channel to the writer thread and its handle. Dropping it closes the
+/// channel; the thread writes what is queued, syncs, and exits, and drop
+/// waits for that.
+pub(crate) struct Writer {
+    /// Cloned by nothing: requests go through this one sender, so dropping
+    /// it is what stops the thread.
+    sender: Option<Sender<WriteRequest>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    pub(crate) fn start(
+        shared: Arc<Shared>,
+        policy: SyncPolicy,
+        max_group: usize,
+    ) -> Result<Writer, StateError> {
+        let (sender, receiver) = mpsc::channel();
+        let dir = shared.dir.clone();
+        let thread = std::thread::Builder::new()
+            .name("state-writer".to_owned())
+            .spawn(move || run(&shared, &receiver, policy, max_group.max(1)))
+            .map_err(|source| StateError::Io {
+                dir,
+                action: "start the writer thread for",
+                source,
+            })?;
+        Ok(Writer {
+            sender: Some(sender),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues a request. On failure returns it so the caller can undo it.
+    pub(crate) fn send(&self, request: WriteRequest) -> Result<(), WriteRequest> {
+        match &self.sender {
+            Some(sender) => sender.send(request).map_err(|error| error.0),
+            None => Err(request),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                error!("state writer thread panicked");
+            }
+        }
+    }
+}
+
+/// A commit in progress. It resolves once the commit is in the WAL and
+/// synced as the sync policy requires. Dropping it does not cancel the commit.
+#[must_use = "a commit is acknowledged only when this resolves"]
+pub struct CommitHandle {
+    receiver: oneshot::Receiver<Result<(), StateError>>,
+}
+
+impl CommitHandle {
+    pub(crate) fn new(receiver: oneshot::Receiver<Result<(), StateError>>) -> Self {
+        CommitHandle { receiver }
+    }
+
+    /// Blocks the thread until the commit is durable. Panics if called from
+    /// inside an async runtime; await the handle there instead.
+    pub fn wait_blocking(self) -> Result<(), StateError> {
+        self.receiver
+            .blocking_recv()
+            .unwrap_or(Err(StateError::Closed))
+    }
+}
+
+impl Future for CommitHandle {
+    type Output = Result<(), StateError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.receiver)
+            .poll(cx)
+            .map(|result| result.unwrap_or(Err(StateError::Closed)))
+    }
+}
+
+/// Tracks when the WAL was last fsynced under the interval policy.
+struct SyncClock {
+    policy: SyncPolicy,
+    last_sync: Instant,
+    unsynced: bool,
+}
+
+impl SyncClock {
+    /// Returns how long to wait for the next request before an interval sync
+    /// is due.
+    fn wait_limit(&self) -> Option<Duration> {
+        match self.policy {
+            SyncPolicy::Interval(every) if self.unsynced => {
+                Some(every.saturating_sub(self.last_sync.elapsed()))
+            }
+            _ => None,
+        }
+    }
+
+    fn sync_due(&self) -> bool {
+        matches!(self.policy, SyncPolicy::Interval(every)
+            if self.unsynced && self.last_sync.elapsed() >= every)
+    }
+}
+
+fn run(shared: &Shared, receiver: &Receiver<WriteRequest>, policy: SyncPolicy, max_group: usize) {
+    let mut clock = SyncClock {
+        policy,
+        last_sync: Instant::now(),
+        unsynced: false,
+    };
+    loop {
+        // Wait for a request, or until an interval sync is due.
+        let first = match clock.wait_limit() {
+            Some(limit) => match receiver.recv_timeout(limit) {
+                Ok(request) => Some(request),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            },
+            None => match receiver.recv() {
+                Ok(request) => Some(request),
+                Err(_) => break,
+            },
+        };
+
+        // Write the group, then sync if due.
+        if let Some(first) = first {
+            let mut group = vec![first];
+            while group.len() < max_group {
+                match receiver.try_recv() {
+                    Ok(request) => group.push(request),
+                    Err(_) => break,
+                }
+            }
+            let result = write_group(shared, &group, policy == SyncPolicy::EveryBatch);
+            clock.unsynced |= result.is_ok() && policy != SyncPolicy::EveryBatch;
+            complete(shared, group, result);
+        }
+        if clock.sync_due() {
+            sync_wal(shared, &mut clock);
+        }
+    }
+    if clock.unsynced || policy == SyncPolicy::None {
+        sync_wal(shared, &mut clock);
+    }
+    info!(dir = %shared.dir.display(), "state writer stopped");
+}
+
+fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<(), StateError> {
+    if let Some(reason) = shared.failure.get() {
+        return Err(StateError::Failed {
+            reason: reason.clone(),
+        });
+    }
+    let mut batch = WriteBatch::default();
+    for op in group.iter().flat_map(|request| &request.ops) {
+        match op {
+            Op::Put { cf, key, value } => batch.put_cf(handle(&shared.db, *cf)?, key, value),
+            Op::Merge { cf, key, value } => batch.merge_cf(handle(&shared.db, *cf)?, key, value),
+            Op::Delete { cf, key } => batch.delete_cf(handle(&shared.db, *cf)?, key),
+        }
+    }
+    let mut options = WriteOptions::default();
+    options.set_sync(sync);
+    if let Err(source) = shared.db.write_opt(batch, &options) {
+        error!(error = %source, commits = group.len(), "state write failed; rejecting further writes");
+        let _ = shared.failure.set(source.to_string());
+        return Err(StateError::Write { source });
+    }
+    shared.counters.groups.fetch_add(1, Ordering::Relaxed);
+    shared
+        .counters
+        .commits
+        .fetch_add(group.len() as u64, Ordering::Relaxed);
+    if sync {
+        shared.counters.syncs.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+fn sync_wal(shared: &Shared, clock: &mut SyncClock) {
+    if let Err(source) = shared.db.flush_wal(true) {
+        error!(error = %source, "state WAL sync failed; rejecting further writes");
+        let _ = shared.failure.set(source.to_string());
+    }
+    shared.counters.syncs.fetch_add(1, Ordering::Relaxed);
+    clock.last_sync = Instant::now();
+    clock.unsynced = false;
+}
+
+/// Releases each request's transaction id and pending series, then acks it.
+fn complete(shared: &Shared, group: Vec<WriteRequest>, result: Result<(), StateError>) {
+    for request in group {
+        let outcome = match &result {
+            Ok(()) => Ok(()),
+            Err(StateError::Write { source }) => Err(StateError::Write {
+                source: source.clone(),
+            }),
+            Err(other) => Err(StateError::Failed {
+                reason: other.to_string(),
+            }),
+        };
+        if let Some(record) = request.txn {
+            let txn_id = record.txn_id.clone();
+            release_txn(shared, &txn_id, outcome.is_ok().then_some(record));
+        }
+        release_series(&request.touched, outcome.is_ok());
+        let _ = request.ack.send(outcome);
+    }
+}
+
+/// Releases a transaction id from the in-flight map. Callers waiting on it
+/// receive `committed`, or learn that the id is free again when it is `None`.
+pub(crate) fn release_txn(shared: &Shared, txn_id: &str, committed: Option<Arc<AuditRecord>>) {
+    if let Some((_, waiters)) = shared.in_flight.remove(txn_id) {
+        if let Some(record) = committed {
+            waiters.send_replace(Some(record));
+        }
+    }
+}
+
+/// Ends one pending delta on each series. `written` is true when the delta
+/// reached RocksDB.
+pub(crate) fn release_series(touched: &[Arc<SeriesCell>], written: bool) {
+    for cell in touched {
+        cell.finish_pending(!written);
+    }
+}

@@ -1,0 +1,627 @@
+//! The gRPC server end to end: a real server on 127.0.0.1:0 with a small
+//! watch list, the default rules and fresh RocksDB state, driven by real
+//! tonic clients.
+
+use screener_proto::v1::{
+    Agent, Amount, ClearHitRequest, CryptoTransfer, Decision, GetVerdictRequest,
+    ListVerdictsRequest, Party, PartyIdentifier, PartyKind, PostalAddress, ReloadRequest,
+    ScreenPartyRequest, ScreenWalletRequest, StatusRequest, Transaction, Verdict,
+};
+use screener_tests::{http_get, TestServer};
+use tokio_stream::StreamExt;
+
+fn person(name: &str, country: &str) -> Party {
+    Party {
+        name: name.into(),
+        kind: PartyKind::Person as i32,
+        postal_address: Some(PostalAddress {
+            country: country.into(),
+            ..PostalAddress::default()
+        }),
+        iban: format!("DE{:020}", name.len()),
+        ..Party::default()
+    }
+}
+
+fn payment(id: &str, debtor: &str, creditor: &str, amount: &str) -> Transaction {
+    Transaction {
+        end_to_end_id: id.into(),
+        instructed_amount: Some(Amount {
+            value: amount.into(),
+            currency: "EUR".into(),
+        }),
+        debtor: Some(person(debtor, "DE")),
+        creditor: Some(person(creditor, "FR")),
+        ..Transaction::default()
+    }
+}
+
+fn decision(verdict: &Verdict) -> Decision {
+    Decision::try_from(verdict.decision).expect("known decision")
+}
+
+#[tokio::test]
+async fn listed_person_is_blocked_with_explained_hit() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+
+    let verdict = client
+        .screen(payment("T-1", "Anna Schmidt", "BOUT, Viktor", "120.00"))
+        .await
+        .expect("screen succeeds")
+        .into_inner();
+
+    let hit = verdict
+        .hits
+        .iter()
+        .find(|h| h.entity_id == "P-1")
+        .expect("the listed creditor is hit");
+    assert_eq!(hit.role, "creditor");
+    assert_eq!(hit.kind, "name");
+    assert_eq!(hit.list, "test_watchlist");
+    let explanation = hit.explanation.as_ref().expect("name hits are explained");
+    assert!(!explanation.token_matches.is_empty());
+    assert_ne!(decision(&verdict), Decision::Allow, "{verdict:?}");
+    assert!(
+        verdict.hits.iter().all(|h| h.role != "debtor"),
+        "the debtor is not listed: {:?}",
+        verdict.hits
+    );
+    assert!(!verdict.list_version.is_empty());
+    assert!(!verdict.rule_version.is_empty());
+    let timings = verdict.timings.expect("timings are reported");
+    assert!(timings.total_us >= timings.match_us);
+}
+
+#[tokio::test]
+async fn clean_payment_is_allowed() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let verdict = client
+        .screen(payment("T-clean", "Anna Schmidt", "Jean Dupont", "42.50"))
+        .await
+        .expect("screen succeeds")
+        .into_inner();
+    assert_eq!(decision(&verdict), Decision::Allow, "{verdict:?}");
+    assert!(verdict.hits.is_empty(), "{:?}", verdict.hits);
+}
+
+#[tokio::test]
+async fn listed_wallet_and_identifiers_are_hit() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let mut transaction = payment("T-crypto", "Anna Schmidt", "Jean Dupont", "10.00");
+    transaction.crypto = Some(CryptoTransfer {
+        destination_wallet: "0x098b716b8aaf21512996dc57eb0615e2383e2f96".into(),
+        asset: "USDT".into(),
+        ..CryptoTransfer::default()
+    });
+    transaction.creditor_agent = Some(Agent {
+        bic: "GAZPRUMMXXX".into(),
+        ..Agent::default()
+    });
+    transaction
+        .debtor
+        .as_mut()
+        .expect("debtor")
+        .identifiers
+        .push(PartyIdentifier {
+            scheme: "passport".into(),
+            value: "21 N 0588027".into(),
+            ..PartyIdentifier::default()
+        });
+
+    let verdict = client
+        .screen(transaction)
+        .await
+        .expect("screen")
+        .into_inner();
+
+    let wallet = verdict
+        .hits
+        .iter()
+        .find(|h| h.kind == "wallet")
+        .expect("wallet hit");
+    assert_eq!(wallet.entity_id, "W-1");
+    assert_eq!(wallet.role, "destination_wallet");
+    assert!(
+        !wallet.notes.is_empty(),
+        "asset mismatch is noted: {wallet:?}"
+    );
+    let bic = verdict
+        .hits
+        .iter()
+        .find(|h| h.kind == "identifier" && h.role == "creditor_agent")
+        .expect("BIC hit");
+    assert_eq!(bic.entity_id, "O-1");
+    let passport = verdict
+        .hits
+        .iter()
+        .find(|h| h.kind == "identifier" && h.role == "debtor")
+        .expect("passport hit");
+    assert_eq!(passport.entity_id, "P-1");
+    assert_eq!(decision(&verdict), Decision::Block, "{verdict:?}");
+}
+
+#[tokio::test]
+async fn invalid_unary_request_names_the_field() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let mut transaction = payment("T-bad", "Anna", "Jean", "10");
+    transaction
+        .creditor
+        .as_mut()
+        .expect("creditor")
+        .postal_address = Some(PostalAddress {
+        country: "France".into(),
+        ..PostalAddress::default()
+    });
+    let status = client
+        .screen(transaction)
+        .await
+        .expect_err("invalid country");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status.message().contains("creditor.postal_address.country"),
+        "{}",
+        status.message()
+    );
+    let code = status
+        .metadata()
+        .get(screener::error::ERROR_CODE_METADATA)
+        .expect("stable error code in metadata");
+    assert_eq!(code.to_str().expect("ascii"), "invalid_argument");
+
+    let missing_id = client
+        .screen(Transaction::default())
+        .await
+        .expect_err("no id");
+    assert!(
+        missing_id.message().contains("end_to_end_id"),
+        "{}",
+        missing_id.message()
+    );
+}
+
+#[tokio::test]
+async fn stream_answers_every_transaction_and_survives_bad_ones() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let mut transactions = Vec::new();
+    for i in 0..200 {
+        let creditor = if i % 50 == 0 {
+            "Viktor BOUT"
+        } else {
+            "Jean Dupont"
+        };
+        transactions.push(payment(
+            &format!("S-{i}"),
+            "Anna Schmidt",
+            creditor,
+            "99.00",
+        ));
+    }
+    let mut bad = payment("S-bad", "Anna", "Jean", "12");
+    bad.instructed_amount.as_mut().expect("amount").value = "twelve".into();
+    transactions.insert(100, bad);
+
+    let mut stream = client
+        .screen_stream(tokio_stream::iter(transactions))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    let mut verdicts = Vec::new();
+    while let Some(verdict) = stream.next().await {
+        verdicts.push(verdict.expect("verdict"));
+    }
+
+    assert_eq!(verdicts.len(), 201);
+    let mut ids: Vec<&str> = verdicts.iter().map(|v| v.end_to_end_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 201, "every id answered once");
+    let bad = verdicts
+        .iter()
+        .find(|v| v.end_to_end_id == "S-bad")
+        .expect("bad id answered");
+    let error = bad.error.as_ref().expect("error verdict");
+    assert_eq!(error.field, "instructed_amount.value");
+    assert_eq!(error.code, "invalid_argument");
+    let flagged: Vec<&Verdict> = verdicts
+        .iter()
+        .filter(|v| v.hits.iter().any(|h| h.entity_id == "P-1"))
+        .collect();
+    assert_eq!(flagged.len(), 4, "every fiftieth creditor is listed");
+}
+
+#[tokio::test]
+async fn retried_transaction_returns_stored_verdict() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let first = client
+        .screen(payment("R-1", "Anna Schmidt", "Viktor Bout", "500.00"))
+        .await
+        .expect("first")
+        .into_inner();
+    assert!(!first.replayed);
+    let mut changed = payment("R-1", "Someone Else", "Jean Dupont", "1.00");
+    changed.remittance_information.push("retry".into());
+    let second = client.screen(changed).await.expect("retry").into_inner();
+    assert!(second.replayed, "{second:?}");
+    assert_eq!(second.decision, first.decision);
+    assert_eq!(second.hits, first.hits);
+    assert_eq!(second.screened_at_unix_ms, first.screened_at_unix_ms);
+
+    let mut admin = server.admin().await;
+    let stored = admin
+        .get_verdict(GetVerdictRequest {
+            end_to_end_id: "R-1".into(),
+        })
+        .await
+        .expect("stored verdict")
+        .into_inner();
+    assert_eq!(stored.hits, first.hits);
+    let missing = admin
+        .get_verdict(GetVerdictRequest {
+            end_to_end_id: "never-sent".into(),
+        })
+        .await
+        .expect_err("unknown id");
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+    let listed = admin
+        .list_verdicts(ListVerdictsRequest {
+            from_unix_ms: 0,
+            to_unix_ms: 0,
+            limit: 10,
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(listed.verdicts.len(), 1, "a retry is not stored twice");
+}
+
+#[tokio::test]
+async fn party_and_wallet_lookups() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let party = client
+        .screen_party(ScreenPartyRequest {
+            name: "Gazprom Bank".into(),
+            top_k: 3,
+            ..ScreenPartyRequest::default()
+        })
+        .await
+        .expect("party lookup")
+        .into_inner();
+    assert_eq!(
+        party.hits.first().map(|h| h.entity_id.as_str()),
+        Some("O-1")
+    );
+
+    let nothing = client
+        .screen_party(ScreenPartyRequest {
+            name: "--- !!!".into(),
+            ..ScreenPartyRequest::default()
+        })
+        .await
+        .expect("lookup of punctuation")
+        .into_inner();
+    assert!(nothing.hits.is_empty());
+    assert!(
+        nothing.note.contains("normalizes to nothing"),
+        "{}",
+        nothing.note
+    );
+
+    let wallet = client
+        .screen_wallet(ScreenWalletRequest {
+            address: "1BoatSLRHtKNngkdXEeobR76b53LETtpyT".into(),
+            ..ScreenWalletRequest::default()
+        })
+        .await
+        .expect("wallet lookup")
+        .into_inner();
+    assert_eq!(wallet.hits.len(), 1);
+    assert_eq!(wallet.hits[0].entity_id, "W-1");
+
+    let bad = client
+        .screen_party(ScreenPartyRequest {
+            name: "x".into(),
+            top_k: 1000,
+            ..ScreenPartyRequest::default()
+        })
+        .await
+        .expect_err("top_k too large");
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn cleared_hit_stops_counting_for_that_party() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let before = client
+        .screen(payment(
+            "C-1",
+            "Anna Schmidt",
+            "Ahmad Khalil Hassan",
+            "20.00",
+        ))
+        .await
+        .expect("screen")
+        .into_inner();
+    assert!(before
+        .hits
+        .iter()
+        .any(|h| h.entity_id == "P-2" && !h.cleared));
+    assert_ne!(decision(&before), Decision::Allow);
+
+    let mut admin = server.admin().await;
+    admin
+        .clear_hit(ClearHitRequest {
+            party_name: "ahmad  khalil HASSAN".into(),
+            list: "test_watchlist".into(),
+            entity_id: "P-2".into(),
+            analyst: "analyst-7".into(),
+            reason: "different person, checked passport".into(),
+        })
+        .await
+        .expect("clearance stored");
+
+    let after = client
+        .screen(payment(
+            "C-2",
+            "Anna Schmidt",
+            "Ahmad Khalil Hassan",
+            "20.00",
+        ))
+        .await
+        .expect("screen")
+        .into_inner();
+    let hit = after
+        .hits
+        .iter()
+        .find(|h| h.entity_id == "P-2")
+        .expect("hit still reported");
+    assert!(hit.cleared, "{hit:?}");
+    assert_eq!(decision(&after), Decision::Allow, "{after:?}");
+
+    let unknown = admin
+        .clear_hit(ClearHitRequest {
+            party_name: "x".into(),
+            list: "test_watchlist".into(),
+            entity_id: "NOPE".into(),
+            analyst: "a".into(),
+            reason: String::new(),
+        })
+        .await
+        .expect_err("unknown entity");
+    assert_eq!(unknown.code(), tonic::Code::NotFound);
+}
+
+#[tokio::test]
+async fn reload_rejects_broken_list_and_keeps_serving() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut admin = server.admin().await;
+    let status = admin
+        .status(StatusRequest {})
+        .await
+        .expect("status")
+        .into_inner();
+    assert_eq!(status.lists.len(), 1);
+    assert_eq!(status.lists[0].entities, 5);
+    let version = status.list_version.clone();
+
+    // Replace the list with one that lost most entries: rejected.
+    let path = server.dir.path().join("watchlist.csv");
+    let shrunk: String = screener_tests::TEST_WATCHLIST
+        .lines()
+        .take(2)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, shrunk).expect("rewrite");
+    let response = admin
+        .reload(ReloadRequest {
+            lists: true,
+            rules: false,
+        })
+        .await
+        .expect("reload call")
+        .into_inner();
+    assert!(!response.lists_reloaded);
+    assert!(
+        response.errors.iter().any(|e| e.contains("shrink")),
+        "{:?}",
+        response.errors
+    );
+
+    // A file that is not a list at all: rejected too.
+    std::fs::write(&path, b"\x00\x01garbage").expect("rewrite");
+    let response = admin
+        .reload(ReloadRequest::default())
+        .await
+        .expect("reload call")
+        .into_inner();
+    assert!(!response.lists_reloaded);
+    assert!(response.rules_reloaded, "rules reload on their own");
+
+    // The old list still screens.
+    let mut client = server.client().await;
+    let verdict = client
+        .screen(payment("RL-1", "Anna", "Viktor Bout", "1.00"))
+        .await
+        .expect("screen")
+        .into_inner();
+    assert_eq!(verdict.list_version, version);
+    assert!(verdict.hits.iter().any(|h| h.entity_id == "P-1"));
+
+    // A good new version is swapped in.
+    let grown = format!(
+        "{}P-3,person,Maria Example,,,,,,TEST,\n",
+        screener_tests::TEST_WATCHLIST
+    );
+    std::fs::write(&path, grown).expect("rewrite");
+    let response = admin
+        .reload(ReloadRequest {
+            lists: true,
+            rules: false,
+        })
+        .await
+        .expect("reload")
+        .into_inner();
+    assert!(response.lists_reloaded, "{:?}", response.errors);
+    assert_ne!(response.list_version, version);
+    let verdict = client
+        .screen(payment("RL-2", "Anna", "Maria Example", "1.00"))
+        .await
+        .expect("screen")
+        .into_inner();
+    assert!(
+        verdict.hits.iter().any(|h| h.entity_id == "P-3"),
+        "{:?}",
+        verdict.hits
+    );
+}
+
+#[tokio::test]
+async fn metrics_endpoint_exposes_counters() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    client
+        .screen(payment("M-1", "Anna", "Viktor Bout", "5.00"))
+        .await
+        .expect("screen");
+    client
+        .screen(payment("M-2", "Anna", "Jean Dupont", "5.00"))
+        .await
+        .expect("screen");
+    let _ = client.screen(Transaction::default()).await;
+
+    let url = server.metrics_url.clone().expect("metrics enabled");
+    let (status, body) = http_get(&url).await;
+    assert!(status.contains("200"), "{status}");
+    let samples = parse_exposition(&body);
+    let value = |name: &str, label: &str| -> f64 {
+        samples
+            .iter()
+            .filter(|(n, labels, _)| n == name && labels.contains(label))
+            .map(|(_, _, v)| *v)
+            .sum()
+    };
+    assert!(value("screener_transactions_total", "decision=\"allow\"") >= 1.0);
+    assert!(value("screener_hits_total", "list=\"test_watchlist\"") >= 1.0);
+    assert!(value("screener_errors_total", "code=\"invalid_argument\"") >= 1.0);
+    assert!(value("screener_stage_duration_seconds_count", "stage=\"total\"") >= 2.0);
+    assert!(value("screener_list_entities", "list=\"test_watchlist\"") >= 5.0);
+    assert!(
+        body.contains("# TYPE screener_stage_duration_seconds histogram"),
+        "{body}"
+    );
+
+    let (not_found, _) = http_get(&url.replace("/metrics", "/nope")).await;
+    assert!(not_found.contains("404"), "{not_found}");
+}
+
+/// Parses the Prometheus text format into (name, labels, value) samples,
+/// checking that every sample line is well formed.
+fn parse_exposition(body: &str) -> Vec<(String, String, f64)> {
+    let mut samples = Vec::new();
+    for line in body.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("malformed sample line {line:?}"));
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("malformed value in {line:?}"));
+        let (name, labels) = match series.split_once('{') {
+            Some((name, labels)) => (name, labels.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "malformed metric name in {line:?}"
+        );
+        samples.push((name.to_string(), labels.to_string(), value));
+    }
+    samples
+}
+
+#[tokio::test]
+async fn health_and_reflection_are_served() {
+    let server = TestServer::start(|_, _| {}).await;
+    let channel = server.channel().await;
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    let response = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "screener.v1.Screener".into(),
+        })
+        .await
+        .expect("health check")
+        .into_inner();
+    assert_eq!(
+        response.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    let mut reflection = ServerReflectionClient::new(channel);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = reflection
+        .server_reflection_info(tokio_stream::iter(vec![request]))
+        .await
+        .expect("reflection")
+        .into_inner();
+    let response = responses.next().await.expect("one response").expect("ok");
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected reflection response {response:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    assert!(
+        names.contains(&"screener.v1.Screener".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"screener.v1.Admin".to_string()),
+        "{names:?}"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_drains_and_state_survives_restart() {
+    let mut server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    client
+        .screen(payment("D-1", "Anna", "Viktor Bout", "5.00"))
+        .await
+        .expect("screen");
+    server.stop().await;
+
+    // The state store closes when the last engine handle drops.
+    let TestServer {
+        config,
+        dir,
+        engine,
+        ..
+    } = server;
+    drop(engine);
+    let restarted = TestServer::start_with(config, dir).await;
+    let mut client = restarted.client().await;
+    let again = client
+        .screen(payment("D-1", "Anna", "Viktor Bout", "5.00"))
+        .await
+        .expect("screen")
+        .into_inner();
+    assert!(
+        again.replayed,
+        "the verdict outlived the restart: {again:?}"
+    );
+}
