@@ -155,13 +155,7 @@ fn bech32_checksum(hrp: &str, data: &[u8], variant: Bech32Variant) -> [u8; 6] {
 
 /// The BCH checksum polynomial of BIP 173 over 5-bit values.
 fn polymod(values: impl IntoIterator<Item = u8>) -> u32 {
-    const GENERATOR: [u32; 5] = [
-        0x3b6a_57b2,
-        0x2650_8e6d,
-        0x1ea1_19fa,
-        0x3d42_33dd,
-        0x2a14_62b3,
-    ];
+    const GENERATOR: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
     let mut checksum: u32 = 1;
     for value in values {
         let top = checksum >> 25;
@@ -232,9 +226,7 @@ mod tests {
     fn eip55_rejects_wrong_case() {
         let wrong = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
         assert!(!is_eip55_valid(wrong));
-        assert!(!is_eip55_valid(
-            "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
-        ));
+        assert!(!is_eip55_valid("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
         assert!(!is_eip55_valid("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
     }
 
@@ -243,10 +235,7 @@ mod tests {
         // Version byte 0x00 and the hash160 of a public key, from the
         // Bitcoin technical background of addresses.
         let payload = hex::decode("00010966776006953D5567439E5E39F86A0D273BEE").expect("hex");
-        assert_eq!(
-            base58check_encode(&payload),
-            "16UwLL9Risc3QfPqBUvKofHmBQ7wMtjvM"
-        );
+        assert_eq!(base58check_encode(&payload), "16UwLL9Risc3QfPqBUvKofHmBQ7wMtjvM");
         assert_eq!(
             base58check_decode("16UwLL9Risc3QfPqBUvKofHmBQ7wMtjvM"),
             Some(payload)
@@ -296,12 +285,7 @@ mod tests {
 
     #[test]
     fn bech32_rejects_bad_strings() {
-        for text in [
-            "A12uEL5L",
-            "a12uel5m",
-            "pzry9x0s0muk",
-            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxx",
-        ] {
+        for text in ["A12uEL5L", "a12uel5m", "pzry9x0s0muk", "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxx"] {
             assert_eq!(bech32_variant(text), None, "{text}");
         }
     }

@@ -80,10 +80,7 @@ mod tests {
             let schedule = Schedule::new(start, 333.0, phase, span);
             let last = schedule.intended(schedule.total() - 1);
             assert!(last < start + span, "phase {phase}");
-            assert!(
-                schedule.intended(schedule.total()) >= start + span,
-                "phase {phase}"
-            );
+            assert!(schedule.intended(schedule.total()) >= start + span, "phase {phase}");
         }
     }
 

@@ -39,6 +39,8 @@ pub struct StreamPlan {
     pub channel: Channel,
     pub generator: Generator,
     pub pace: Pace,
+    /// When the stream starts sending; streams of a run share it.
+    pub start: Instant,
     /// Transactions due (or, at an open pace, sent) before this instant
     /// are warm-up and stay out of the results.
     pub warmup_end: Instant,
@@ -159,9 +161,7 @@ struct Shared {
 
 impl Shared {
     fn outstanding(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Outstanding>> {
-        self.outstanding
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.outstanding.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -194,6 +194,7 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
         shared: Arc::clone(&shared),
         requests,
         generator: plan.generator,
+        start: plan.start,
         warmup_end: plan.warmup_end,
         end: plan.end,
         deadline: send_deadline,
@@ -228,9 +229,7 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
             outcome.unsent = report.unsent;
             outcome.max_send_lag = report.max_send_lag;
         }
-        Err(error) => outcome
-            .failures
-            .push(format!("sender task failed: {error}")),
+        Err(error) => outcome.failures.push(format!("sender task failed: {error}")),
     }
     outcome.unanswered = shared.outstanding().values().filter(|o| o.measured).count() as u64;
     outcome
@@ -247,6 +246,7 @@ struct Sender {
     /// verdict stream once it has answered everything.
     requests: mpsc::Sender<Transaction>,
     generator: Generator,
+    start: Instant,
     warmup_end: Instant,
     end: Instant,
     deadline: Instant,
@@ -264,12 +264,7 @@ impl Sender {
 
     /// Sends on each tick every transaction due by then, measuring each
     /// from its due time.
-    async fn send_on_schedule(
-        &mut self,
-        schedule: Schedule,
-        tick: Duration,
-        report: &mut SendReport,
-    ) {
+    async fn send_on_schedule(&mut self, schedule: Schedule, tick: Duration, report: &mut SendReport) {
         let mut ticker = tokio::time::interval_at(schedule.intended(0).into(), tick);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut next = 0u64;
@@ -295,6 +290,7 @@ impl Sender {
 
     /// Sends whenever the window has room until the measured window ends.
     async fn send_open(&mut self, report: &mut SendReport) {
+        tokio::time::sleep_until(self.start.into()).await;
         while Instant::now() < self.end {
             if !self.send_one(None, report).await {
                 break;
@@ -389,11 +385,7 @@ impl Receiver<'_> {
         outcome.replayed += u64::from(verdict.replayed);
         match verdict.error {
             Some(error) => {
-                let code = if error.code.is_empty() {
-                    "unspecified"
-                } else {
-                    &error.code
-                };
+                let code = if error.code.is_empty() { "unspecified" } else { &error.code };
                 *outcome.verdict_errors.entry(code.to_string()).or_default() += 1;
             }
             None => {

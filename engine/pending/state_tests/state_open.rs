@@ -1,0 +1,172 @@
+//! Opening state directories that are missing, foreign, corrupt, of another
+//! format version, or already in use: each gives a clear error naming the
+//! directory, and nothing is erased without `allow_reset`.
+
+mod state_support;
+
+use std::path::Path;
+
+use screener::state::{OpenOptions, StateError, StateStore, FORMAT_MARKER};
+use state_support::{entry, fast_options, open, reserve, T0};
+
+fn reset_options() -> OpenOptions {
+    OpenOptions {
+        allow_reset: true,
+        ..fast_options()
+    }
+}
+
+/// Writes one committed transaction so the store contains data. It has no
+/// aggregate updates, so plain RocksDB (without our merge operator) can
+/// recover the directory.
+fn write_one(dir: &Path) {
+    let store = open(dir, fast_options());
+    let reservation = reserve(&store, "t1");
+    reservation
+        .commit(entry(T0, b"v"))
+        .expect("queued")
+        .wait_blocking()
+        .expect("durable");
+}
+
+/// Opens the directory with plain RocksDB and every column family it has.
+fn raw_db(dir: &Path) -> rocksdb::DB {
+    let families = rocksdb::DB::list_cf(&rocksdb::Options::default(), dir).expect("list cfs");
+    rocksdb::DB::open_cf(&rocksdb::Options::default(), dir, families).expect("raw open")
+}
+
+fn assert_names_dir(error: &StateError, dir: &Path) {
+    let message = error.to_string();
+    assert!(
+        message.contains(&dir.display().to_string()),
+        "message does not name the directory: {message}"
+    );
+}
+
+#[test]
+fn missing_dir_without_create_fails() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let dir = parent.path().join("state");
+    let options = OpenOptions {
+        create_if_missing: false,
+        ..fast_options()
+    };
+    let error = StateStore::open(&dir, options).err().expect("open must fail");
+    assert!(matches!(error, StateError::Missing { .. }), "{error}");
+    assert_names_dir(&error, &dir);
+    assert!(!dir.exists(), "nothing is created");
+}
+
+#[test]
+fn missing_dir_is_created() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let dir = parent.path().join("nested").join("state");
+    open(&dir, fast_options());
+    assert!(dir.join("CURRENT").exists());
+}
+
+#[test]
+fn foreign_files_rejected_even_with_reset() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("notes.txt"), "keep me").expect("write file");
+    for options in [fast_options(), reset_options()] {
+        let error = StateStore::open(dir.path(), options).err().expect("open must fail");
+        assert!(matches!(error, StateError::ForeignDirectory { .. }), "{error}");
+        assert_names_dir(&error, dir.path());
+        assert!(error.to_string().contains("notes.txt"), "{error}");
+    }
+    let kept = std::fs::read_to_string(dir.path().join("notes.txt")).expect("file kept");
+    assert_eq!(kept, "keep me");
+}
+
+#[test]
+fn foreign_rocksdb_rejected_then_reset() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(true);
+        let db = rocksdb::DB::open(&options, dir.path()).expect("create foreign db");
+        db.put(b"someone", b"else's data").expect("put");
+    }
+    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    assert!(matches!(error, StateError::ForeignDatabase { .. }), "{error}");
+    assert_names_dir(&error, dir.path());
+    assert!(error.to_string().contains("default"), "{error}");
+
+    let store = open(dir.path(), reset_options());
+    assert!(!store.is_seen("t1").expect("read"));
+    drop(store);
+    let families = rocksdb::DB::list_cf(&rocksdb::Options::default(), dir.path()).expect("list");
+    assert!(families.contains(&"aggregates".to_owned()), "{families:?}");
+}
+
+#[test]
+fn other_format_version_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_one(dir.path());
+    {
+        let db = raw_db(dir.path());
+        let meta = db.cf_handle("meta").expect("meta cf");
+        db.put_cf(meta, b"format", b"screener-state/99").expect("put marker");
+    }
+    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    assert!(matches!(error, StateError::FormatVersion { .. }), "{error}");
+    assert_names_dir(&error, dir.path());
+    assert!(error.to_string().contains("screener-state/99"), "{error}");
+    assert!(error.to_string().contains(FORMAT_MARKER), "{error}");
+
+    let store = open(dir.path(), reset_options());
+    assert!(!store.is_seen("t1").expect("read"), "reset starts empty");
+}
+
+#[test]
+fn missing_marker_with_data_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_one(dir.path());
+    {
+        let db = raw_db(dir.path());
+        let meta = db.cf_handle("meta").expect("meta cf");
+        db.delete_cf(meta, b"format").expect("delete marker");
+    }
+    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    assert!(matches!(error, StateError::MissingMarker { .. }), "{error}");
+    assert_names_dir(&error, dir.path());
+    let data_kept = raw_db(dir.path());
+    let seen = data_kept.cf_handle("seen").expect("seen cf");
+    assert!(data_kept.get_cf(seen, b"t1").expect("get").is_some());
+}
+
+#[test]
+fn empty_unmarked_store_is_marked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    open(dir.path(), fast_options());
+    {
+        let db = raw_db(dir.path());
+        let meta = db.cf_handle("meta").expect("meta cf");
+        db.delete_cf(meta, b"format").expect("delete marker");
+    }
+    open(dir.path(), fast_options());
+    let db = raw_db(dir.path());
+    let meta = db.cf_handle("meta").expect("meta cf");
+    let marker = db.get_cf(meta, b"format").expect("get").expect("marker written");
+    assert_eq!(marker, FORMAT_MARKER.as_bytes());
+}
+
+#[test]
+fn corrupt_current_file_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("CURRENT"), "garbage\n").expect("write");
+    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    assert!(matches!(error, StateError::Open { .. }), "{error}");
+    assert_names_dir(&error, dir.path());
+}
+
+#[test]
+fn second_open_rejected_while_in_use() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _first = open(dir.path(), fast_options());
+    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    assert!(matches!(error, StateError::Open { .. }), "{error}");
+    assert_names_dir(&error, dir.path());
+    assert!(error.to_string().to_lowercase().contains("lock"), "{error}");
+}
