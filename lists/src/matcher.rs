@@ -225,7 +225,8 @@ impl Snapshot {
                     continue;
                 }
             }
-            let score = self.score_record(name, record, facts, &mut scratch.align, None);
+            let (score, _) =
+                self.score_record(name, record, facts, threshold, &mut scratch.align, None);
             if score >= threshold {
                 let entity = record.entity;
                 let record = r | ((form as u32) << 31);
@@ -239,22 +240,27 @@ impl Snapshot {
     }
 
     /// Scores one listed name fully: alignment, weak-alias factor and
-    /// qualifiers. With `explain`, records each adjustment.
+    /// qualifiers. Returns the final score and the name score. Without
+    /// `explain`, a name that cannot reach `threshold` even with every
+    /// qualifier bonus is left unqualified; with it, each adjustment is
+    /// recorded.
     fn score_record(
         &self,
         name: &PreparedName,
         record: &NameRecord,
         facts: &QueryFacts<'_>,
+        threshold: f32,
         align_scratch: &mut AlignScratch,
         mut explain: Option<&mut Vec<Adjustment>>,
-    ) -> f32 {
+    ) -> (f32, NameScore) {
+        let name_score = align(name, &self.names, record, align_scratch);
         let NameScore {
             score,
             numbers_disagree,
             ..
-        } = align(name, &self.names, record, align_scratch);
+        } = name_score;
         if score <= 0.0 {
-            return 0.0;
+            return (0.0, name_score);
         }
         if let Some(out) = explain.as_deref_mut() {
             if numbers_disagree {
@@ -274,9 +280,13 @@ impl Snapshot {
                 });
             }
         }
+        if explain.is_none() && score + MAX_BONUS < threshold {
+            return (score, name_score);
+        }
         let entity = &self.entities()[record.entity as usize];
         let qualification = qualify(facts, entity, explain);
-        (score * qualification.factor + qualification.bonus).clamp(0.0, 1.0)
+        let score = (score * qualification.factor + qualification.bonus).clamp(0.0, 1.0);
+        (score, name_score)
     }
 
     fn build_hit(
@@ -290,14 +300,14 @@ impl Snapshot {
         let record = &self.names.records[(scored.record & !(1 << 31)) as usize];
         let name = &prepared[form];
         let mut adjustments = Vec::new();
-        let score = self.score_record(
+        let (score, name_score) = self.score_record(
             name,
             record,
             facts,
+            0.0,
             &mut scratch.align,
             Some(&mut adjustments),
         );
-        let name_score = align(name, &self.names, record, &mut scratch.align);
         let entity = &self.entities()[record.entity as usize];
         let listed_name = &entity.names[record.name as usize];
         Hit {
