@@ -21,13 +21,18 @@ use crate::qualify::{qualify, Adjustment, Effect, QueryFacts, MAX_BONUS};
 use crate::score::{align, AlignScratch, NameScore, PreparedName, QueryJoin, QueryToken};
 use crate::snapshot::Snapshot;
 
-/// The default score a hit must reach. A hit at 0.80 means: the query and
-/// the listed name agree on the tokens that carry most of the query's
+/// The default score a hit must reach. A hit at 0.80 means that the query
+/// and the listed name agree on the tokens that carry most of the query's
 /// weight (its rare tokens), allowing misspellings, reordering and split or
-/// joined words, and no qualifier that both sides state contradicts it
-/// strongly. An exact match of every token scores 1.0 before qualifiers; a
+/// joined words. It also means that no qualifier stated on both sides
+/// contradicts the match strongly. An exact match of every token scores 1.0 before qualifiers; a
 /// listed name with one rare extra token scores about 0.87; a query sharing
 /// only one of two equally rare tokens scores about 0.4.
+///
+/// NOTE: rarity comes from the screened lists alone, which cannot tell that
+/// "Zhang Yu" or "Mark Taylor" are common in the world. On the default
+/// bundle such exact namesakes of listed persons still reach the threshold
+/// when their birth date is less than a decade off.
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
 
 /// The number of hits a query returns unless it sets `top_k`.

@@ -102,7 +102,7 @@ impl TextScanner {
 /// the default bundle took about 0.9 s on the development machine.
 pub const NAME_SHARDS: usize = 2;
 
-/// Fewest patterns worth splitting across threads.
+/// The minimum number of patterns worth splitting across threads.
 const SHARD_MIN_PATTERNS: usize = 4_096;
 
 fn name_automata(patterns: &[String]) -> Vec<(AhoCorasick, usize)> {
