@@ -117,7 +117,13 @@ fn bench_bundle(c: &mut Criterion) {
         stats.name_index_bytes / stats.name_forms.max(1)
     );
     let rows = eval_queries(&data);
-    let queries: Vec<NameQuery> = rows.iter().map(|r| r.query(DEFAULT_THRESHOLD)).collect();
+    let queries: Vec<NameQuery> = rows
+        .iter()
+        .map(|r| NameQuery {
+            top_k: None,
+            ..r.query(DEFAULT_THRESHOLD)
+        })
+        .collect();
 
     // The first exact positive is listed, so it must hit.
     let check = snapshot.screen_name(&queries[0]);

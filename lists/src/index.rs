@@ -292,6 +292,7 @@ impl NameIndex {
                 continue;
             }
             let weight = ea.weight + eb.weight;
+            let full_weight = ea.full_weight + eb.full_weight;
             text.clear();
             text.push_str(&ea.text);
             text.push_str(&eb.text);
@@ -299,6 +300,7 @@ impl NameIndex {
             let entry = &mut self.vocab[id as usize];
             if entry.joined_only {
                 entry.weight = entry.weight.max(weight);
+                entry.full_weight = entry.full_weight.max(full_weight);
             }
             self.joined_tokens[p] = id;
         }
@@ -407,9 +409,17 @@ impl NameIndex {
         if let Some(id) = squeeze(text, &mut single).and_then(|s| self.token_id(s)) {
             candidates.push(id);
         }
-        for_each_deletion(text.as_bytes(), |key| {
-            candidates.extend_from_slice(self.deletes.get(key))
-        });
+        if text.len() == 3 {
+            // Three letters match their own letters swapped, looked up
+            // directly, or a four-letter token with one letter more, whose
+            // one-deletion keys include these three letters.
+            self.push_swaps(text.as_bytes(), candidates);
+            candidates.extend_from_slice(self.deletes.get(fnv1a(text.as_bytes())));
+        } else {
+            for_each_deletion(text.as_bytes(), |key| {
+                candidates.extend_from_slice(self.deletes.get(key))
+            });
+        }
         let key = phonetic_key(text).filter(|_| text.len() >= PHONETIC_MIN_LEN);
         if let Some(key) = key {
             candidates.extend_from_slice(self.phonetic.get(key));
@@ -425,6 +435,18 @@ impl NameIndex {
                     similarity,
                 });
             }
+        }
+    }
+
+    fn push_swaps(&self, text: &[u8], candidates: &mut Vec<TokenId>) {
+        for at in 0..text.len() - 1 {
+            let mut swapped = [0u8; 3];
+            swapped.copy_from_slice(text);
+            swapped.swap(at, at + 1);
+            let found = std::str::from_utf8(&swapped)
+                .ok()
+                .and_then(|s| self.token_id(s));
+            candidates.extend(found);
         }
     }
 

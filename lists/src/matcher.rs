@@ -16,18 +16,23 @@ use std::cell::RefCell;
 
 use crate::index::{NameIndex, NameRecord, VocabMatch};
 use crate::model::{EntityKind, Gender, NameType, PartialDate};
-use crate::normalize::{normalize, Token};
+use crate::normalize::{normalize, Token, MAX_TOKENS};
 use crate::qualify::{qualify, Adjustment, Effect, QueryFacts, MAX_BONUS};
 use crate::score::{align, AlignScratch, NameScore, PreparedName, QueryJoin, QueryToken};
 use crate::snapshot::Snapshot;
 
-/// The default score a hit must reach. A hit at 0.80 means: the query and
-/// the listed name agree on the tokens that carry most of the query's
+/// The default score a hit must reach. A hit at 0.80 means that the query
+/// and the listed name agree on the tokens that carry most of the query's
 /// weight (its rare tokens), allowing misspellings, reordering and split or
-/// joined words, and no qualifier that both sides state contradicts it
-/// strongly. An exact match of every token scores 1.0 before qualifiers; a
+/// joined words. It also means that no qualifier stated on both sides
+/// contradicts the match strongly. An exact match of every token scores 1.0 before qualifiers; a
 /// listed name with one rare extra token scores about 0.87; a query sharing
 /// only one of two equally rare tokens scores about 0.4.
+///
+/// NOTE: rarity comes from the screened lists alone, which cannot tell that
+/// "Zhang Yu" or "Mark Taylor" are common in the world. On the default
+/// bundle such exact namesakes of listed persons still reach the threshold
+/// when their birth date is less than a decade off.
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
 
 /// The number of hits a query returns unless it sets `top_k`.
@@ -132,6 +137,14 @@ struct Scratch {
     /// Query number that last saw each record, to take it once.
     seen: Vec<u32>,
     query_number: u32,
+    /// Per record seen by this query: the weight of the query tokens that
+    /// reached it, an upper bound on its matched query weight.
+    reached: Vec<f32>,
+    /// Per record seen by this query: the last query token that reached it.
+    last_token: Vec<u16>,
+    /// Weight of query tokens whose postings were not visited, which any
+    /// candidate may still match.
+    unvisited: f32,
     candidates: Vec<u32>,
     scored: Vec<Scored>,
     align: AlignScratch,
@@ -173,8 +186,9 @@ impl Snapshot {
 
         SCRATCH.with(|cell| {
             let scratch = &mut *cell.borrow_mut();
-            begin_query(scratch, self.names.record_count());
+            scratch.scored.clear();
             for (form, name) in prepared.iter().enumerate() {
+                begin_form(scratch, self.names.record_count());
                 self.score_candidates(form, name, threshold, &facts, allowed.as_deref(), scratch);
             }
             let best = best_per_entity(&mut scratch.scored, top_k);
@@ -202,16 +216,22 @@ impl Snapshot {
         allowed: Option<&[bool]>,
         scratch: &mut Scratch,
     ) {
-        collect_candidates(&self.names, name, threshold - MAX_BONUS, scratch);
+        let bound = threshold - MAX_BONUS;
+        collect_candidates(&self.names, name, bound, scratch);
         for i in 0..scratch.candidates.len() {
             let r = scratch.candidates[i];
+            let reached = scratch.reached[r as usize] + scratch.unvisited;
+            if reached < bound * name.total_weight {
+                continue;
+            }
             let record = &self.names.records[r as usize];
             if let Some(allowed) = allowed {
                 if !allowed[self.entity_list_index(record.entity)] {
                     continue;
                 }
             }
-            let score = self.score_record(name, record, facts, &mut scratch.align, None);
+            let (score, _) =
+                self.score_record(name, record, facts, threshold, &mut scratch.align, None);
             if score >= threshold {
                 let entity = record.entity;
                 let record = r | ((form as u32) << 31);
@@ -225,22 +245,27 @@ impl Snapshot {
     }
 
     /// Scores one listed name fully: alignment, weak-alias factor and
-    /// qualifiers. With `explain`, records each adjustment.
+    /// qualifiers. Returns the final score and the name score. Without
+    /// `explain`, a name that cannot reach `threshold` even with every
+    /// qualifier bonus is left unqualified; with it, each adjustment is
+    /// recorded.
     fn score_record(
         &self,
         name: &PreparedName,
         record: &NameRecord,
         facts: &QueryFacts<'_>,
+        threshold: f32,
         align_scratch: &mut AlignScratch,
         mut explain: Option<&mut Vec<Adjustment>>,
-    ) -> f32 {
+    ) -> (f32, NameScore) {
+        let name_score = align(name, &self.names, record, align_scratch);
         let NameScore {
             score,
             numbers_disagree,
             ..
-        } = align(name, &self.names, record, align_scratch);
+        } = name_score;
         if score <= 0.0 {
-            return 0.0;
+            return (0.0, name_score);
         }
         if let Some(out) = explain.as_deref_mut() {
             if numbers_disagree {
@@ -260,9 +285,13 @@ impl Snapshot {
                 });
             }
         }
+        if explain.is_none() && score + MAX_BONUS < threshold {
+            return (score, name_score);
+        }
         let entity = &self.entities()[record.entity as usize];
         let qualification = qualify(facts, entity, explain);
-        (score * qualification.factor + qualification.bonus).clamp(0.0, 1.0)
+        let score = (score * qualification.factor + qualification.bonus).clamp(0.0, 1.0);
+        (score, name_score)
     }
 
     fn build_hit(
@@ -276,14 +305,14 @@ impl Snapshot {
         let record = &self.names.records[(scored.record & !(1 << 31)) as usize];
         let name = &prepared[form];
         let mut adjustments = Vec::new();
-        let score = self.score_record(
+        let (score, name_score) = self.score_record(
             name,
             record,
             facts,
+            0.0,
             &mut scratch.align,
             Some(&mut adjustments),
         );
-        let name_score = align(name, &self.names, record, &mut scratch.align);
         let entity = &self.entities()[record.entity as usize];
         let listed_name = &entity.names[record.name as usize];
         Hit {
@@ -362,50 +391,88 @@ fn query_token_weight(index: &NameIndex, token: &Token, matches: &[VocabMatch]) 
     }
 }
 
-fn begin_query(scratch: &mut Scratch, records: usize) {
+/// Starts the candidate search of one form of the query name.
+fn begin_form(scratch: &mut Scratch, records: usize) {
     if scratch.seen.len() < records {
         scratch.seen.resize(records, 0);
+        scratch.reached.resize(records, 0.0);
+        scratch.last_token.resize(records, 0);
     }
     if scratch.query_number == u32::MAX {
         scratch.seen.fill(0);
         scratch.query_number = 0;
     }
     scratch.query_number += 1;
-    scratch.scored.clear();
+    scratch.unvisited = 0.0;
 }
 
 /// Gathers the records reached by the query's tokens, rarest first, until
 /// the tokens not yet used weigh less than `bound` of the query: a record
 /// matching none of the used tokens cannot reach `bound` in query coverage,
 /// and the score never exceeds query coverage plus the qualifier bonuses.
+///
+/// The remaining, commoner tokens add their weight to the candidates they
+/// reach without adding candidates, so each candidate carries the weight
+/// of the query tokens that can match it. A candidate whose reached weight
+/// stays below `bound` is then skipped without aligning it. A token whose
+/// postings are much longer than the candidate list is not visited, and its
+/// weight counts for every candidate instead.
 fn collect_candidates(index: &NameIndex, name: &PreparedName, bound: f32, scratch: &mut Scratch) {
     scratch.candidates.clear();
     let mut order: Vec<usize> = (0..name.tokens.len()).collect();
     order.sort_unstable_by(|&a, &b| name.tokens[b].weight.total_cmp(&name.tokens[a].weight));
     let mut remaining = name.total_weight;
     for &t in &order {
-        if remaining < bound * name.total_weight {
-            break;
+        let token = &name.tokens[t];
+        let generating = remaining >= bound * name.total_weight;
+        remaining -= token.weight;
+        if !generating {
+            let postings: usize = token
+                .matches
+                .iter()
+                .map(|m| index.postings(m.token).len())
+                .sum();
+            if postings > 4 * scratch.candidates.len() + 64 {
+                scratch.unvisited += token.weight;
+                continue;
+            }
         }
-        remaining -= name.tokens[t].weight;
-        for m in &name.tokens[t].matches {
-            add_postings(index, m, scratch);
+        for m in &token.matches {
+            visit_postings(index, m, t as u16, token.weight, generating, scratch);
         }
     }
     for join in &name.joins {
+        let weight = name.tokens[join.first].weight + name.tokens[join.first + 1].weight;
+        let marker = (MAX_TOKENS + join.first) as u16;
         for m in &join.matches {
-            add_postings(index, m, scratch);
+            visit_postings(index, m, marker, weight, true, scratch);
         }
     }
 }
 
-fn add_postings(index: &NameIndex, m: &VocabMatch, scratch: &mut Scratch) {
+/// Adds the records containing a matched token: as new candidates when
+/// `generating`, and to the reached weight of candidates already seen.
+fn visit_postings(
+    index: &NameIndex,
+    m: &VocabMatch,
+    token: u16,
+    weight: f32,
+    generating: bool,
+    scratch: &mut Scratch,
+) {
     let number = scratch.query_number;
     for &r in index.postings(m.token) {
-        let seen = &mut scratch.seen[r as usize];
-        if *seen != number {
-            *seen = number;
-            scratch.candidates.push(r);
+        let at = r as usize;
+        if scratch.seen[at] != number {
+            if generating {
+                scratch.seen[at] = number;
+                scratch.reached[at] = weight;
+                scratch.last_token[at] = token;
+                scratch.candidates.push(r);
+            }
+        } else if scratch.last_token[at] != token {
+            scratch.reached[at] += weight;
+            scratch.last_token[at] = token;
         }
     }
 }

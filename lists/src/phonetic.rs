@@ -14,8 +14,12 @@
 /// start.
 const MAX_KEY: usize = 12;
 
+/// The fewest classes a key needs to be used: shorter keys ("MT", "AN")
+/// are shared by too many unrelated tokens to say they sound alike.
+pub const MIN_KEY_CLASSES: usize = 3;
+
 /// Computes the phonetic key of a lower-case ASCII token as a hash.
-/// Returns `None` when the token has no letters.
+/// Returns `None` when the key has fewer than [`MIN_KEY_CLASSES`] classes.
 pub fn phonetic_key(token: &str) -> Option<u32> {
     let bytes = token.as_bytes();
     let mut key = [0u8; MAX_KEY];
@@ -40,7 +44,7 @@ pub fn phonetic_key(token: &str) -> Option<u32> {
         }
         previous = class;
     }
-    (len > 0).then(|| fnv1a(&key[..len]))
+    (len >= MIN_KEY_CLASSES).then(|| fnv1a(&key[..len]))
 }
 
 const VOWEL: u8 = b'*';
@@ -106,7 +110,9 @@ mod tests {
     }
 
     #[test]
-    fn no_letters_no_key() {
+    fn short_keys_are_not_used() {
         assert_eq!(phonetic_key(""), None);
+        assert_eq!(phonetic_key("matt"), None);
+        assert!(phonetic_key("mohammed").is_some());
     }
 }

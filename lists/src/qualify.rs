@@ -18,8 +18,13 @@ pub const BIRTH_DATE_EXACT_BONUS: f32 = 0.04;
 pub const BIRTH_YEAR_BONUS: f32 = 0.02;
 /// Factor when the birth years differ by one or two.
 pub const BIRTH_YEAR_NEAR_FACTOR: f32 = 0.97;
-/// Factor when the birth years differ by more than two.
-pub const BIRTH_DATE_MISMATCH_FACTOR: f32 = 0.88;
+/// Factor when the birth years differ by three to five.
+pub const BIRTH_YEAR_APART_FACTOR: f32 = 0.9;
+/// Factor when the birth years differ by six to ten.
+pub const BIRTH_DATE_MISMATCH_FACTOR: f32 = 0.85;
+/// Factor when the birth years differ by more than ten: a different
+/// generation.
+pub const BIRTH_DATE_FAR_FACTOR: f32 = 0.78;
 /// Bonus when the query's country is among the entity's nationalities
 /// or countries.
 pub const COUNTRY_BONUS: f32 = 0.02;
@@ -137,7 +142,12 @@ enum DateVerdict {
     SameYear,
     /// Years apart by one or two.
     Near(u16),
-    Far,
+    /// Years apart by three to five.
+    Apart(u16),
+    /// Years apart by six to ten.
+    Mismatch(u16),
+    /// Years apart by more than ten.
+    Far(u16),
 }
 
 impl DateVerdict {
@@ -146,7 +156,9 @@ impl DateVerdict {
             DateVerdict::SameDay => Effect::Add(BIRTH_DATE_EXACT_BONUS.into()),
             DateVerdict::SameYear => Effect::Add(BIRTH_YEAR_BONUS.into()),
             DateVerdict::Near(_) => Effect::Multiply(BIRTH_YEAR_NEAR_FACTOR.into()),
-            DateVerdict::Far => Effect::Multiply(BIRTH_DATE_MISMATCH_FACTOR.into()),
+            DateVerdict::Apart(_) => Effect::Multiply(BIRTH_YEAR_APART_FACTOR.into()),
+            DateVerdict::Mismatch(_) => Effect::Multiply(BIRTH_DATE_MISMATCH_FACTOR.into()),
+            DateVerdict::Far(_) => Effect::Multiply(BIRTH_DATE_FAR_FACTOR.into()),
         }
     }
 
@@ -155,10 +167,12 @@ impl DateVerdict {
         match self {
             DateVerdict::SameDay => format!("birth date {query} matches {listed}"),
             DateVerdict::SameYear => format!("birth year {} matches {listed}", query.year),
-            DateVerdict::Near(years) => {
-                format!("birth year {} is {years} from {listed}", query.year)
+            DateVerdict::Near(years)
+            | DateVerdict::Apart(years)
+            | DateVerdict::Mismatch(years)
+            | DateVerdict::Far(years) => {
+                format!("birth date {query} is {years} years from {listed}")
             }
-            DateVerdict::Far => format!("birth date {query} differs from {listed}"),
         }
     }
 }
@@ -178,7 +192,9 @@ fn closest_birth_date(
         0 if same_day(query, date) => DateVerdict::SameDay,
         0 => DateVerdict::SameYear,
         1 | 2 => DateVerdict::Near(distance),
-        _ => DateVerdict::Far,
+        3..=5 => DateVerdict::Apart(distance),
+        6..=10 => DateVerdict::Mismatch(distance),
+        _ => DateVerdict::Far(distance),
     };
     Some((verdict, date))
 }
@@ -279,8 +295,12 @@ mod tests {
     #[test]
     fn distant_birth_year_costs_factor() {
         let entity = person_born(1965, None, None);
-        let q = qualify(&facts(Some(PartialDate::year(1980)), None), &entity, None);
-        assert_eq!(q.factor, BIRTH_DATE_MISMATCH_FACTOR);
+        let factor =
+            |year| qualify(&facts(Some(PartialDate::year(year)), None), &entity, None).factor;
+        assert_eq!(factor(1966), BIRTH_YEAR_NEAR_FACTOR);
+        assert_eq!(factor(1960), BIRTH_YEAR_APART_FACTOR);
+        assert_eq!(factor(1972), BIRTH_DATE_MISMATCH_FACTOR);
+        assert_eq!(factor(1980), BIRTH_DATE_FAR_FACTOR);
     }
 
     #[test]

@@ -141,12 +141,12 @@ pub(crate) fn align(
         return NameScore::default();
     }
     let query_missing: f32 = unused(query_used, query.tokens.len())
-        .map(|q| query.tokens[q].full_weight - query.tokens[q].weight)
+        .map(|q| (query.tokens[q].full_weight - query.tokens[q].weight).max(0.0))
         .sum();
     let listed_missing: f32 = unused(listed_used, listed.len())
         .map(|l| {
             let entry = &index.vocab[listed[l] as usize];
-            entry.full_weight - entry.weight
+            (entry.full_weight - entry.weight).max(0.0)
         })
         .sum();
     let query_coverage = ratio(query_matched, query.total_weight + query_missing);

@@ -449,6 +449,10 @@ fn qualifiers_move_score() {
     });
     assert!(other_birth < plain);
     assert!(adjustments[0].reason.contains("1990"), "{adjustments:?}");
+    assert!(
+        adjustments[0].reason.contains("25 years"),
+        "{adjustments:?}"
+    );
 
     let (other_kind, adjustments) = score(NameQuery {
         kind: Some(EntityKind::Vessel),
