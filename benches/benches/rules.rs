@@ -106,6 +106,8 @@ struct Indexes {
 fn fill(facts: &mut Facts, tx: &Transaction, indexes: &Indexes) {
     facts.clear();
     facts.set_amount(tx.amount, tx.currency);
+
+    // Parties and agents, with the screening results for each.
     facts.set_country(Role::Debtor, tx.debtor_country);
     facts.set_country(Role::Creditor, tx.creditor_country);
     facts.set_sanctions_score(Role::Debtor, tx.debtor_score);
@@ -120,11 +122,15 @@ fn fill(facts: &mut Facts, tx: &Transaction, indexes: &Indexes) {
     facts
         .set_agent_bic(Role::CreditorAgent, tx.creditor_agent_bic)
         .expect("valid BIC");
+
+    // Other transaction features.
     facts.set_wallet_score(WalletSide::Source, 0.0);
     facts.set_free_text_score(0.2);
     facts.set_channel("SEPA");
     facts.set_purpose("GDSV");
     facts.set_new_counterparty(tx.new_counterparty);
+
+    // Aggregates, as the engine would read them from state.
     let sum_24h = tx.amount * tx.count_1h.max(1.0);
     for (index, value) in [
         (indexes.count_1h, tx.count_1h),

@@ -3,8 +3,8 @@
 
 use screener_rules::{Decision, Evaluation, Facts, Role, RuleGraph};
 
-/// A graph whose single typology lists every rule with factor 1 and blocks
-/// at 1, so each rule's firing is visible on its own.
+/// Builds a graph whose single typology lists every rule with factor 1 and
+/// blocks at 1, so each rule's firing is visible on its own.
 fn graph_of(rules: &[(&str, &str)]) -> RuleGraph {
     let mut text = String::from(
         "[currency]\nreference = \"EUR\"\nrates = { USD = 0.5 }\n\n[sets]\nbad = [\"IR\", \"KP\"]\n\n\
