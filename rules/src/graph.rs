@@ -32,17 +32,20 @@ pub struct RuleGraph {
 }
 
 impl RuleGraph {
-    /// Loads and validates the graph spread over `paths`. Every problem of
-    /// every file is in the error; warnings of a graph that loads are in
-    /// [`RuleGraph::warnings`].
+    /// Loads and validates the graph spread over `paths`. A path that is a
+    /// directory stands for the `.toml` files directly inside it, in name
+    /// order. Every problem of every file is in the error; warnings of a
+    /// graph that loads are in [`RuleGraph::warnings`].
     pub fn load(paths: &[PathBuf]) -> Result<RuleGraph, ValidationReport> {
         let mut sources = Vec::new();
         let mut unreadable = Vec::new();
-        for path in paths {
+        for path in expand_directories(paths, &mut unreadable) {
             let name = path.display().to_string();
-            match std::fs::read_to_string(path) {
+            match std::fs::read_to_string(&path) {
                 Ok(text) => sources.push(SourceFile::new(name, text)),
-                Err(error) => unreadable.push((name, error)),
+                Err(error) => {
+                    unreadable.push((name, format!("cannot read rule graph file: {error}")))
+                }
             }
         }
         if unreadable.is_empty() {
@@ -51,12 +54,8 @@ impl RuleGraph {
         }
         // Without every file the graph is incomplete, so its other problems would mislead.
         let mut diag = Diagnostics::new(&[]);
-        for (name, error) in unreadable {
-            diag.file_error(
-                ProblemKind::Io,
-                &name,
-                format!("cannot read rule graph file: {error}"),
-            );
+        for (name, message) in unreadable {
+            diag.file_error(ProblemKind::Io, &name, message);
         }
         Err(ValidationReport::new(diag.into_problems(), None))
     }
@@ -183,6 +182,39 @@ pub fn check(paths: &[PathBuf]) -> ValidationReport {
         }
         Err(report) => report,
     }
+}
+
+/// Replaces each directory by the `.toml` files directly inside it, sorted
+/// by name, recording a directory that cannot be listed or has none.
+fn expand_directories(paths: &[PathBuf], unreadable: &mut Vec<(String, String)>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let name = path.display().to_string();
+        let mut inside: Vec<PathBuf> = match std::fs::read_dir(path) {
+            Ok(entries) => entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+                .collect(),
+            Err(error) => {
+                unreadable.push((name, format!("cannot list rule graph directory: {error}")));
+                continue;
+            }
+        };
+        if inside.is_empty() {
+            unreadable.push((
+                name,
+                "rule graph directory contains no .toml files; add one or name files directly"
+                    .to_owned(),
+            ));
+        }
+        inside.sort();
+        files.extend(inside);
+    }
+    files
 }
 
 /// Reads, validates and compiles the sources.

@@ -714,3 +714,24 @@ fn printed_problem_names_file_line_and_node() {
         "{printed}"
     );
 }
+
+#[test]
+fn directory_loads_its_toml_files() {
+    let dir = std::env::temp_dir().join(format!("screener-rules-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (sets_part, rest) = VALID.split_at(VALID.find("[[aggregate]]").expect("aggregate section"));
+    std::fs::write(dir.join("a_sets.toml"), sets_part).expect("write part");
+    std::fs::write(dir.join("b_rules.toml"), rest).expect("write part");
+    std::fs::write(dir.join("notes.txt"), "not a graph file").expect("write notes");
+    let from_dir = RuleGraph::load(std::slice::from_ref(&dir)).expect("directory loads");
+    let from_parts = RuleGraph::from_sources(&[("a", sets_part), ("b", rest)]).expect("parts load");
+    assert_eq!(from_dir.version(), from_parts.version());
+
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).expect("empty dir");
+    let report = check(std::slice::from_ref(&empty));
+    let problem = report.problems().first().expect("one problem");
+    assert_eq!(problem.kind, ProblemKind::Io);
+    assert!(problem.message.contains("no .toml files"), "{problem}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -140,6 +140,19 @@ impl Compiler<'_, '_> {
         );
     }
 
+    /// Reports a problem and returns a poisoned operand, so that enclosing
+    /// expressions report nothing more about it.
+    fn fail(
+        &mut self,
+        site: &ExprSite<'_>,
+        offset: usize,
+        kind: ProblemKind,
+        message: String,
+    ) -> Typed {
+        self.report(site, offset, kind, message);
+        self.poison()
+    }
+
     fn poison(&mut self) -> Typed {
         Typed {
             node: self.program.push(Node::Const(Value::Missing)),
@@ -198,7 +211,7 @@ impl Compiler<'_, '_> {
                 );
             }
             let allowed = features::allowed_arguments(feature.argument);
-            self.report(
+            return self.fail(
                 site,
                 name.span.start,
                 ProblemKind::UnknownFeature,
@@ -208,21 +221,19 @@ impl Compiler<'_, '_> {
                     allowed.split(',').next().unwrap_or("any")
                 ),
             );
-            return self.poison();
         }
         if let Some(&index) = self.aggregate_ids.get(&name.text) {
             if !site.allow_aggregates {
-                self.report(site, name.span.start, ProblemKind::InvalidValue, format!(
+                return self.fail(site, name.span.start, ProblemKind::InvalidValue, format!(
                     "`{}` is an aggregate, but an aggregate filter reads only the current transaction's features",
                     name.text
                 ));
-                return self.poison();
             }
             self.aggregate_read[index] = true;
             return self.typed(Node::Aggregate(index as u32), Ty::Number { score: false });
         }
         if features::FUNCTIONS.contains(&name.text.as_str()) {
-            self.report(
+            return self.fail(
                 site,
                 name.span.start,
                 ProblemKind::InvalidValue,
@@ -231,7 +242,6 @@ impl Compiler<'_, '_> {
                     name.text
                 ),
             );
-            return self.poison();
         }
         self.unknown_feature(name, site)
     }
@@ -248,7 +258,7 @@ impl Compiler<'_, '_> {
             None => "; see the feature list in docs/rules.md or declare an aggregate with this id"
                 .to_owned(),
         };
-        self.report(
+        self.fail(
             site,
             name.span.start,
             ProblemKind::UnknownFeature,
@@ -256,8 +266,7 @@ impl Compiler<'_, '_> {
                 "unknown feature `{}`: it is neither built in nor a declared aggregate{hint}",
                 name.text
             ),
-        );
-        self.poison()
+        )
     }
 
     fn lower_call(&mut self, name: &Name, args: &[Expr], site: &ExprSite<'_>) -> Typed {
@@ -270,13 +279,12 @@ impl Compiler<'_, '_> {
             return self.unknown_feature(name, site);
         };
         if feature.argument == Argument::None {
-            self.report(
+            return self.fail(
                 site,
                 name.span.start,
                 ProblemKind::InvalidValue,
                 format!("feature `{0}` takes no argument; write `{0}`", name.text),
             );
-            return self.poison();
         }
         let allowed = features::allowed_arguments(feature.argument);
         let argument = match args {
@@ -285,7 +293,7 @@ impl Compiler<'_, '_> {
                 ..
             }] => arg,
             _ => {
-                self.report(
+                return self.fail(
                     site,
                     name.span.start,
                     ProblemKind::InvalidValue,
@@ -294,23 +302,19 @@ impl Compiler<'_, '_> {
                         name.text
                     ),
                 );
-                return self.poison();
             }
         };
         match features::resolve_argument(feature, &argument.text) {
             Ok(slots) => self.lower_slots(feature.ty, slots),
-            Err(allowed) => {
-                self.report(
-                    site,
-                    argument.span.start,
-                    ProblemKind::InvalidValue,
-                    format!(
-                        "`{}` is not an argument of `{}`; use one of: {allowed}",
-                        argument.text, name.text
-                    ),
-                );
-                self.poison()
-            }
+            Err(allowed) => self.fail(
+                site,
+                argument.span.start,
+                ProblemKind::InvalidValue,
+                format!(
+                    "`{}` is not an argument of `{}`; use one of: {allowed}",
+                    argument.text, name.text
+                ),
+            ),
         }
     }
 
@@ -335,26 +339,22 @@ impl Compiler<'_, '_> {
 
     fn lower_missing(&mut self, name: &Name, args: &[Expr], site: &ExprSite<'_>) -> Typed {
         let [arg] = args else {
-            self.report(
+            return self.fail(
                 site,
                 name.span.start,
                 ProblemKind::InvalidValue,
                 "`missing` takes one feature, as in missing(amount)".to_owned(),
             );
-            return self.poison();
         };
         let inner = self.lower(arg, site);
         match inner.ty {
             Ty::Error => self.poison(),
-            Ty::Multi(..) => {
-                self.report(
-                    site,
-                    arg.span.start,
-                    ProblemKind::TypeMismatch,
-                    "`missing` tests one value; name one role instead of `any`".to_owned(),
-                );
-                self.poison()
-            }
+            Ty::Multi(..) => self.fail(
+                site,
+                arg.span.start,
+                ProblemKind::TypeMismatch,
+                "`missing` tests one value; name one role instead of `any`".to_owned(),
+            ),
             _ => self.typed(Node::IsMissing(inner.node), Ty::Bool),
         }
     }
@@ -366,28 +366,25 @@ impl Compiler<'_, '_> {
                 ..
             }] => rule,
             _ => {
-                self.report(
+                return self.fail(
                     site,
                     name.span.start,
                     ProblemKind::InvalidValue,
                     "`fired` takes one rule id, as in fired(large_amount)".to_owned(),
                 );
-                return self.poison();
             }
         };
         if !site.allow_fired {
-            self.report(site, name.span.start, ProblemKind::InvalidValue,
+            return self.fail(site, name.span.start, ProblemKind::InvalidValue,
                 "an aggregate filter cannot read rules; it sees only the current transaction's features".to_owned());
-            return self.poison();
         }
         let Some(&index) = self.rule_ids.get(&rule.text) else {
-            self.report(
+            return self.fail(
                 site,
                 rule.span.start,
                 ProblemKind::UnknownReference,
                 format!("`fired({})` names a rule that is not defined", rule.text),
             );
-            return self.poison();
         };
         self.fired_refs.push(index);
         self.typed(Node::Fired(index as u32), Ty::Bool)
@@ -412,7 +409,7 @@ impl Compiler<'_, '_> {
             }
             (_, other) => {
                 let symbol = if op == UnaryOp::Not { "not" } else { "-" };
-                self.report(
+                self.fail(
                     site,
                     whole.span.start,
                     ProblemKind::TypeMismatch,
@@ -421,8 +418,7 @@ impl Compiler<'_, '_> {
                         wanted.describe(),
                         other.describe()
                     ),
-                );
-                self.poison()
+                )
             }
         }
     }
@@ -443,11 +439,10 @@ impl Compiler<'_, '_> {
             .into_iter()
             .find(|(t, _)| matches!(t.ty, Ty::Multi(..)))
         {
-            self.report(site, multi.1.span.start, ProblemKind::TypeMismatch, format!(
+            return self.fail(site, multi.1.span.start, ProblemKind::TypeMismatch, format!(
                 "`{}` stands for the values of several roles and works only with `in`, as in `{} in embargoed`",
                 multi.1, multi.1
             ));
-            return self.poison();
         }
         match op {
             BinaryOp::And | BinaryOp::Or => self.lower_logic(op, l, r, left, site),
@@ -468,11 +463,10 @@ impl Compiler<'_, '_> {
     ) -> Typed {
         if l.ty != Ty::Bool || r.ty != Ty::Bool {
             let bad = if l.ty != Ty::Bool { l.ty } else { r.ty };
-            self.report(site, left.span.start, ProblemKind::TypeMismatch, format!(
+            return self.fail(site, left.span.start, ProblemKind::TypeMismatch, format!(
                 "`{}` joins conditions, but one side is {}; compare it first, as in `amount >= 10000`",
                 op.symbol(), bad.describe()
             ));
-            return self.poison();
         }
         let node = if op == BinaryOp::And {
             Node::And(l.node, r.node)
@@ -496,7 +490,7 @@ impl Compiler<'_, '_> {
             } else {
                 l.ty
             };
-            self.report(
+            return self.fail(
                 site,
                 left.span.start,
                 ProblemKind::TypeMismatch,
@@ -506,7 +500,6 @@ impl Compiler<'_, '_> {
                     bad.describe()
                 ),
             );
-            return self.poison();
         }
         let arith = match op {
             BinaryOp::Add => ArithOp::Add,
@@ -559,8 +552,7 @@ impl Compiler<'_, '_> {
                     r.ty.describe()
                 )
             };
-            self.report(site, left.span.start, ProblemKind::TypeMismatch, message);
-            return self.poison();
+            return self.fail(site, left.span.start, ProblemKind::TypeMismatch, message);
         }
         self.check_score_range(&l, &r, left, right, site);
         self.check_string_kinds(&l, &r, left, right, site);
@@ -648,7 +640,7 @@ impl Compiler<'_, '_> {
             Ty::Error => return self.poison(),
             Ty::Str(kind) | Ty::Multi(kind, ..) => kind,
             other => {
-                self.report(
+                return self.fail(
                     site,
                     value.span.start,
                     ProblemKind::TypeMismatch,
@@ -657,7 +649,6 @@ impl Compiler<'_, '_> {
                         other.describe()
                     ),
                 );
-                return self.poison();
             }
         };
         let Some(set) = self.lower_set_ref(set, kind, value, site) else {
