@@ -48,6 +48,11 @@ pub struct ServeArgs {
     /// lists, default rules, state under ./data, gRPC on 127.0.0.1:50051.
     #[arg(long, short, env = "SCREENER_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Erase the state directory and start empty when it holds a database
+    /// of another format or something else. Without it, such a directory
+    /// stops the start with an error and nothing is touched.
+    #[arg(long)]
+    pub reset_state: bool,
 }
 
 #[derive(Debug, Args)]
@@ -155,7 +160,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         config = ?args.config,
         "screener starting"
     );
-    let engine = crate::engine::Engine::start(config)?;
+    let engine = crate::engine::Engine::start_with(config, args.reset_state)?;
     runtime()?.block_on(async move {
         let server = crate::server::RunningServer::start(engine).await?;
         server.run_until_signal().await

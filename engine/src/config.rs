@@ -182,7 +182,7 @@ pub struct StateConfig {
     pub sync_interval_ms: u64,
     /// Aggregate keys kept in the in-memory cache.
     pub cache_entries: usize,
-    /// Days verdicts stay in the audit log before compaction drops them.
+    /// Days a verdict stays in the audit log; 0 keeps verdicts forever.
     pub audit_retention_days: u64,
 }
 
@@ -235,7 +235,7 @@ pub enum ConfigError {
 }
 
 /// The default name match threshold: the matcher's documented default.
-pub const DEFAULT_NAME_THRESHOLD: f64 = 0.85;
+pub const DEFAULT_NAME_THRESHOLD: f64 = screener_lists::DEFAULT_THRESHOLD;
 
 /// The prefix of environment variables that override config keys.
 pub const ENV_PREFIX: &str = "SCREENER__";

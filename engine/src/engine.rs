@@ -43,9 +43,16 @@ impl Engine {
     /// Loads lists and rules and opens the state store, failing with a
     /// message that names what is wrong.
     pub fn start(config: Config) -> anyhow::Result<Arc<Engine>> {
+        Engine::start_with(config, false)
+    }
+
+    /// Like [`Engine::start`]; with `reset_state`, a state directory that
+    /// holds a foreign or damaged database is erased and created afresh
+    /// instead of failing.
+    pub fn start_with(config: Config, reset_state: bool) -> anyhow::Result<Arc<Engine>> {
         let lists = ListSet::load(&config.lists)?;
         let rules = RuleSet::load(&config.rules)?;
-        let state = open_state(&config.state)?;
+        let state = open_state(&config.state, reset_state)?;
         lists.publish_gauges();
         tracing::info!(
             list_version = %lists.version(),
@@ -222,6 +229,41 @@ impl Engine {
         Ok(())
     }
 
+    /// Removes audit records (and their seen ids) older than
+    /// `retention_days`, in batches so the writer keeps serving screens
+    /// in between. Returns how many went.
+    pub async fn prune_audit(&self, retention_days: u64) -> usize {
+        let retention_ms =
+            i64::try_from(retention_days.saturating_mul(86_400_000)).unwrap_or(i64::MAX);
+        let cutoff = crate::policy::unix_ms_now().saturating_sub(retention_ms);
+        let mut total = 0;
+        loop {
+            match self.state.prune_audit(cutoff, PRUNE_BATCH) {
+                Ok((0, _)) => break,
+                Ok((count, handle)) => {
+                    if let Some(handle) = handle {
+                        if let Err(error) = handle.await {
+                            tracing::error!(%error, "audit retention write failed");
+                            break;
+                        }
+                    }
+                    total += count;
+                    if count < PRUNE_BATCH {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "audit retention scan failed");
+                    break;
+                }
+            }
+        }
+        if total > 0 {
+            tracing::info!(records = total, retention_days, "old audit records removed");
+        }
+        total
+    }
+
     /// Starts scheduled reloads and the periodic gauges (list ages, state
     /// sizes).
     pub fn spawn_background_tasks(self: Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
@@ -237,6 +279,17 @@ impl Engine {
                 }
             }
         }));
+        let retention_days = self.config.state.audit_retention_days;
+        if retention_days > 0 {
+            let engine = self.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    engine.prune_audit(retention_days).await;
+                }
+            }));
+        }
         let schedules = [
             (self.config.lists.reload_interval_seconds, true, false),
             (self.config.rules.reload_interval_seconds, false, true),
@@ -261,10 +314,10 @@ impl Engine {
 }
 
 /// Opens the state store as configured.
-fn open_state(config: &StateConfig) -> anyhow::Result<StateStore> {
+fn open_state(config: &StateConfig, allow_reset: bool) -> anyhow::Result<StateStore> {
     let options = OpenOptions {
         create_if_missing: true,
-        allow_reset: false,
+        allow_reset,
         sync: match config.sync {
             crate::config::SyncPolicy::EveryBatch => SyncPolicy::EveryBatch,
             crate::config::SyncPolicy::Interval => {
@@ -277,6 +330,9 @@ fn open_state(config: &StateConfig) -> anyhow::Result<StateStore> {
     };
     StateStore::open(&config.dir, options).map_err(|e| anyhow::anyhow!("{e}"))
 }
+
+/// Audit records removed per write batch by the retention task.
+const PRUNE_BATCH: usize = 1000;
 
 /// Decrements the open-stream count when dropped.
 pub struct StreamGuard<'a> {

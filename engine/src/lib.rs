@@ -1,9 +1,33 @@
 //! The screener engine: configuration, RocksDB state, the screening
 //! pipeline, gRPC services, metrics and the command line.
 //!
-//! NOTE: the engine modules in this folder (config, catalog, policy, state,
-//! pipeline, server, metrics, cli, offline, replay, eval, loadgen) type-check
-//! together but have not yet been linked against RocksDB and run, so they
-//! are not compiled into the crate yet. `engine/pending/lib.rs` is the crate
-//! root that wires them, and `engine/pending/` and `tests/pending/` hold
-//! their end-to-end tests.
+//! Parts:
+//! - [`config`]: the TOML configuration and its environment overrides.
+//! - [`catalog`] and [`policy`]: the list snapshot and rule graph now
+//!   serving, each swapped whole on reload.
+//! - [`state`]: aggregates, seen transaction ids, clearances and the audit
+//!   log in RocksDB, with group commit.
+//! - [`pipeline`]: screening one transaction from validation to the durable
+//!   verdict; [`validate`] checks requests against the limits.
+//! - [`engine`]: what the services share; [`server`]: gRPC services, health,
+//!   reflection, metrics endpoint, signals and shutdown; [`metrics`]: every
+//!   Prometheus metric.
+//! - [`cli`], [`offline`], [`replay`], [`eval`] and [`loadgen`]: the
+//!   `screener` command line.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod eval;
+pub mod loadgen;
+pub mod logging;
+pub mod metrics;
+pub mod offline;
+pub mod pipeline;
+pub mod policy;
+pub mod replay;
+pub mod server;
+pub mod state;
+pub mod validate;

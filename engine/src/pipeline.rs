@@ -50,7 +50,7 @@ pub async fn screen(engine: &Engine, transaction: Transaction) -> Result<Verdict
     // A retried transaction gets its stored verdict and is not counted again.
     let mut reservation = match reserve(engine, &transaction.end_to_end_id).await? {
         Reserved::New(reservation) => reservation,
-        Reserved::Stored(verdict) => return Ok(verdict),
+        Reserved::Stored(verdict) => return Ok(*verdict),
     };
 
     // One list snapshot and one rule graph for the whole transaction.
@@ -106,7 +106,7 @@ pub async fn screen(engine: &Engine, transaction: Transaction) -> Result<Verdict
 
 enum Reserved {
     New(Reservation),
-    Stored(Verdict),
+    Stored(Box<Verdict>),
 }
 
 /// Reserves the transaction id, or returns the verdict stored for it.
@@ -114,10 +114,12 @@ async fn reserve(engine: &Engine, id: &str) -> Result<Reserved, ServerError> {
     for _ in 0..MAX_IN_FLIGHT_WAITS {
         match engine.state().begin(id).map_err(state_error)? {
             Begin::New(reservation) => return Ok(Reserved::New(reservation)),
-            Begin::Seen(record) => return Ok(Reserved::Stored(replayed(&record.entry.verdict)?)),
+            Begin::Seen(record) => {
+                return Ok(Reserved::Stored(Box::new(replayed(&record.entry.verdict)?)))
+            }
             Begin::InFlight(wait) => {
                 if let Some(record) = wait.wait().await {
-                    return Ok(Reserved::Stored(replayed(&record.entry.verdict)?));
+                    return Ok(Reserved::Stored(Box::new(replayed(&record.entry.verdict)?)));
                 }
                 // The other request failed before committing; try to take the id.
             }

@@ -303,6 +303,18 @@ const BECH32M_CONST: u32 = 0x2bc8_30a3;
 /// Computes the BCH checksum of BIP 173 over the expanded human-readable part and
 /// the data values.
 fn bech32_polymod(hrp: &str, data: &[u8]) -> u32 {
+    bech32_polymod_values(
+        hrp.bytes()
+            .map(|b| b >> 5)
+            .chain(std::iter::once(0))
+            .chain(hrp.bytes().map(|b| b & 31))
+            .chain(data.iter().copied()),
+    )
+}
+
+/// The BCH checksum polynomial of BIP 173 over 5-bit values, for callers
+/// that expand the human-readable part themselves.
+pub fn bech32_polymod_values(values: impl IntoIterator<Item = u8>) -> u32 {
     const GENERATOR: [u32; 5] = [
         0x3b6a_57b2,
         0x2650_8e6d,
@@ -310,14 +322,8 @@ fn bech32_polymod(hrp: &str, data: &[u8]) -> u32 {
         0x3d42_33dd,
         0x2a14_62b3,
     ];
-    let expanded = hrp
-        .bytes()
-        .map(|b| b >> 5)
-        .chain(std::iter::once(0))
-        .chain(hrp.bytes().map(|b| b & 31))
-        .chain(data.iter().copied());
     let mut checksum: u32 = 1;
-    for value in expanded {
+    for value in values {
         let top = checksum >> 25;
         checksum = ((checksum & 0x01ff_ffff) << 5) ^ u32::from(value);
         for (i, g) in GENERATOR.iter().enumerate() {

@@ -41,7 +41,11 @@ pub fn account_for(entry: &NameEntry, rng: &mut impl Rng) -> Account {
             ..PostalAddress::default()
         }),
         birth_date: entry.birth_date.clone().unwrap_or_default(),
-        nationality: if is_person { country.clone() } else { String::new() },
+        nationality: if is_person {
+            country.clone()
+        } else {
+            String::new()
+        },
         iban,
         account_id,
         ..Party::default()
@@ -140,7 +144,10 @@ mod tests {
         let bottom_half: u32 = counts[500..].iter().sum();
         assert!(top > 1_500, "rank 1 drawn {top} times");
         assert!(top > counts[9] * 5, "rank 1 {top}, rank 10 {}", counts[9]);
-        assert!(bottom_half < 3_000, "last 500 ranks drawn {bottom_half} times");
+        assert!(
+            bottom_half < 3_000,
+            "last 500 ranks drawn {bottom_half} times"
+        );
     }
 
     #[test]

@@ -113,10 +113,16 @@ impl BenchArgs {
         check_count("--streams", self.streams, MAX_STREAMS)?;
         check_count("--max-in-flight", self.max_in_flight, 1_000_000)?;
         if !(self.rate.is_finite() && self.rate >= 0.0) {
-            return Err(invalid("--rate", format!("{} is not a rate of 0 or more", self.rate)));
+            return Err(invalid(
+                "--rate",
+                format!("{} is not a rate of 0 or more", self.rate),
+            ));
         }
         if self.tick_ms == 0 || self.tick_ms > 1_000 {
-            return Err(invalid("--tick-ms", format!("{} is not between 1 and 1000", self.tick_ms)));
+            return Err(invalid(
+                "--tick-ms",
+                format!("{} is not between 1 and 1000", self.tick_ms),
+            ));
         }
         let warmup = seconds("--warmup", self.warmup, false)?;
         let duration = seconds("--duration", self.duration, true)?;
@@ -124,12 +130,21 @@ impl BenchArgs {
 
         let (names, names_source) = self.load_names()?;
         let (listed_names, listed_names_source) = match &self.listed_names {
-            Some(path) => (NameCorpus::from_file(path, "--listed-names")?, path.display().to_string()),
-            None => (NameCorpus::builtin_listed(), "built-in UN list names".to_string()),
+            Some(path) => (
+                NameCorpus::from_file(path, "--listed-names")?,
+                path.display().to_string(),
+            ),
+            None => (
+                NameCorpus::builtin_listed(),
+                "built-in UN list names".to_string(),
+            ),
         };
         let (listed_wallets, listed_wallets_source) = match &self.listed_wallets {
             Some(path) => (ListedWallets::from_path(path)?, path.display().to_string()),
-            None => (ListedWallets::builtin(), "built-in OFAC SDN addresses".to_string()),
+            None => (
+                ListedWallets::builtin(),
+                "built-in OFAC SDN addresses".to_string(),
+            ),
         };
         let generator = GeneratorOptions {
             id_prefix: String::new(),
@@ -170,7 +185,10 @@ impl BenchArgs {
             None => default_names_file(),
         };
         match path {
-            Some(path) => Ok((NameCorpus::from_file(&path, "--names")?, path.display().to_string())),
+            Some(path) => Ok((
+                NameCorpus::from_file(&path, "--names")?,
+                path.display().to_string(),
+            )),
             None => Ok((NameCorpus::builtin_unlisted(), "built-in names".to_string())),
         }
     }
@@ -231,11 +249,16 @@ fn check_count(option: &'static str, value: usize, max: usize) -> Result<(), Loa
     if (1..=max).contains(&value) {
         return Ok(());
     }
-    Err(invalid(option, format!("{value} is not between 1 and {max}")))
+    Err(invalid(
+        option,
+        format!("{value} is not between 1 and {max}"),
+    ))
 }
 
 fn seconds(option: &'static str, value: f64, positive: bool) -> Result<Duration, LoadgenError> {
-    let in_range = value.is_finite() && value <= MAX_SECONDS && if positive { value > 0.0 } else { value >= 0.0 };
+    let in_range = value.is_finite()
+        && value <= MAX_SECONDS
+        && if positive { value > 0.0 } else { value >= 0.0 };
     if !in_range {
         let low = if positive { "above 0" } else { "0 or more" };
         return Err(invalid(
@@ -265,7 +288,9 @@ mod tests {
     fn parse(args: &[&str]) -> BenchArgs {
         let mut argv = vec!["bench"];
         argv.extend_from_slice(args);
-        Command::try_parse_from(argv).expect("valid arguments").bench
+        Command::try_parse_from(argv)
+            .expect("valid arguments")
+            .bench
     }
 
     #[test]
@@ -290,7 +315,7 @@ mod tests {
     fn bad_options_name_the_option() {
         let cases: [(&[&str], &str); 7] = [
             (&["--streams", "0"], "--streams"),
-            (&["--rate", "-5"], "--rate"),
+            (&["--rate=-5"], "--rate"),
             (&["--duration", "0"], "--duration"),
             (&["--warmup", "NaN"], "--warmup"),
             (&["--listed-share", "2"], "--listed-share"),
@@ -305,9 +330,17 @@ mod tests {
 
     #[test]
     fn server_must_be_plain_http_host_and_port() {
-        for server in ["127.0.0.1:50051", "https://127.0.0.1:50051", "http://", "http://h:1/path"] {
+        for server in [
+            "127.0.0.1:50051",
+            "https://127.0.0.1:50051",
+            "http://",
+            "http://h:1/path",
+        ] {
             let error = parse(&["--server", server]).to_config().expect_err(server);
-            assert!(matches!(error, LoadgenError::InvalidServer { .. }), "{server}: {error}");
+            assert!(
+                matches!(error, LoadgenError::InvalidServer { .. }),
+                "{server}: {error}"
+            );
         }
         assert!(check_server("http://127.0.0.1:50051").is_ok());
         assert!(check_server("http://localhost:7000/").is_ok());

@@ -3,8 +3,8 @@
 //! bech32/bech32m for segwit addresses (BIP 173 and BIP 350). Each encoder
 //! has a matching check, which the tests use to prove the checksums.
 
+use screener_lists::wallet::eip55_checksum;
 use sha2::{Digest, Sha256};
-use sha3::Keccak256;
 
 /// The 32 characters of the bech32 data part, in value order.
 const BECH32_CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
@@ -24,7 +24,7 @@ pub enum Bech32Variant {
 
 /// Formats 20 bytes as a 0x-prefixed EVM address in EIP-55 checksum case.
 pub fn eip55_address(bytes: &[u8; 20]) -> String {
-    eip55_case(&hex::encode(bytes))
+    format!("0x{}", eip55_checksum(&hex::encode(bytes)))
 }
 
 /// Returns true when `address` is 0x plus 40 hex digits whose letter case
@@ -36,25 +36,7 @@ pub fn is_eip55_valid(address: &str) -> bool {
     if digits.len() != 40 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
         return false;
     }
-    eip55_case(&digits.to_ascii_lowercase()) == address
-}
-
-/// Upper-cases each hex letter whose nibble in the Keccak-256 hash of the
-/// lower-case address is 8 or more, and adds the 0x prefix.
-fn eip55_case(lower_hex: &str) -> String {
-    let hash = Keccak256::digest(lower_hex.as_bytes());
-    let mut address = String::with_capacity(2 + lower_hex.len());
-    address.push_str("0x");
-    for (i, c) in lower_hex.chars().enumerate() {
-        let byte = hash[i / 2];
-        let nibble = if i % 2 == 0 { byte >> 4 } else { byte & 0x0f };
-        if nibble >= 8 {
-            address.push(c.to_ascii_uppercase());
-        } else {
-            address.push(c);
-        }
-    }
-    address
+    eip55_checksum(digits) == digits
 }
 
 /// Encodes `payload` (version bytes included) in base58 with the 4-byte
@@ -128,7 +110,8 @@ pub fn bech32_variant(text: &str) -> Option<Bech32Variant> {
         .bytes()
         .map(|b| BECH32_CHARSET.iter().position(|&c| c == b).map(|v| v as u8))
         .collect::<Option<Vec<u8>>>()?;
-    let residue = polymod(hrp_expand(hrp).into_iter().chain(values));
+    let residue =
+        screener_lists::wallet::bech32_polymod_values(hrp_expand(hrp).into_iter().chain(values));
     match residue {
         BECH32_CONST => Some(Bech32Variant::Bech32),
         BECH32M_CONST => Some(Bech32Variant::Bech32m),
@@ -145,26 +128,10 @@ fn bech32_checksum(hrp: &str, data: &[u8], variant: Bech32Variant) -> [u8; 6] {
         .into_iter()
         .chain(data.iter().copied())
         .chain([0u8; 6]);
-    let residue = polymod(values) ^ constant;
+    let residue = screener_lists::wallet::bech32_polymod_values(values) ^ constant;
     let mut checksum = [0u8; 6];
     for (i, value) in checksum.iter_mut().enumerate() {
         *value = ((residue >> (5 * (5 - i))) & 31) as u8;
-    }
-    checksum
-}
-
-/// The BCH checksum polynomial of BIP 173 over 5-bit values.
-fn polymod(values: impl IntoIterator<Item = u8>) -> u32 {
-    const GENERATOR: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
-    let mut checksum: u32 = 1;
-    for value in values {
-        let top = checksum >> 25;
-        checksum = ((checksum & 0x01ff_ffff) << 5) ^ u32::from(value);
-        for (i, generator) in GENERATOR.iter().enumerate() {
-            if (top >> i) & 1 == 1 {
-                checksum ^= generator;
-            }
-        }
     }
     checksum
 }
@@ -226,7 +193,9 @@ mod tests {
     fn eip55_rejects_wrong_case() {
         let wrong = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
         assert!(!is_eip55_valid(wrong));
-        assert!(!is_eip55_valid("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
+        assert!(!is_eip55_valid(
+            "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+        ));
         assert!(!is_eip55_valid("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
     }
 
@@ -235,7 +204,10 @@ mod tests {
         // Version byte 0x00 and the hash160 of a public key, from the
         // Bitcoin technical background of addresses.
         let payload = hex::decode("00010966776006953D5567439E5E39F86A0D273BEE").expect("hex");
-        assert_eq!(base58check_encode(&payload), "16UwLL9Risc3QfPqBUvKofHmBQ7wMtjvM");
+        assert_eq!(
+            base58check_encode(&payload),
+            "16UwLL9Risc3QfPqBUvKofHmBQ7wMtjvM"
+        );
         assert_eq!(
             base58check_decode("16UwLL9Risc3QfPqBUvKofHmBQ7wMtjvM"),
             Some(payload)
@@ -285,7 +257,12 @@ mod tests {
 
     #[test]
     fn bech32_rejects_bad_strings() {
-        for text in ["A12uEL5L", "a12uel5m", "pzry9x0s0muk", "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxx"] {
+        for text in [
+            "A12uEL5L",
+            "a12uel5m",
+            "pzry9x0s0muk",
+            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxx",
+        ] {
             assert_eq!(bech32_variant(text), None, "{text}");
         }
     }

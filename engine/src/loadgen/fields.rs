@@ -165,8 +165,18 @@ pub fn bic(country: &str, rng: &mut impl Rng) -> String {
 /// Draws a remittance text, or nothing four times in ten.
 pub fn remittance(rng: &mut impl Rng) -> Vec<String> {
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     let number: u32 = rng.random_range(10_000..1_000_000);
     let text = match rng.random_range(0..10) {

@@ -237,7 +237,8 @@ mod tests {
 
     fn write_temp(contents: &str) -> tempfile::NamedTempFile {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
-        file.write_all(contents.as_bytes()).expect("write temp file");
+        file.write_all(contents.as_bytes())
+            .expect("write temp file");
         file
     }
 

@@ -42,7 +42,10 @@ impl Schedule {
 
     /// Number of transactions due at or before `now`, at most the total.
     pub fn due_by(&self, now: Instant) -> u64 {
-        let elapsed = now.saturating_duration_since(self.start).as_secs_f64();
+        if now < self.start {
+            return 0;
+        }
+        let elapsed = now.duration_since(self.start).as_secs_f64();
         let position = elapsed * self.rate - self.phase;
         if position < 0.0 {
             return 0;
@@ -80,7 +83,10 @@ mod tests {
             let schedule = Schedule::new(start, 333.0, phase, span);
             let last = schedule.intended(schedule.total() - 1);
             assert!(last < start + span, "phase {phase}");
-            assert!(schedule.intended(schedule.total()) >= start + span, "phase {phase}");
+            assert!(
+                schedule.intended(schedule.total()) >= start + span,
+                "phase {phase}"
+            );
         }
     }
 

@@ -118,7 +118,10 @@ fn recase(name: &str) -> String {
         .map(|part| {
             let mut chars = part.chars();
             match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+                Some(first) => first
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect(),
                 None => String::new(),
             }
         })
@@ -135,7 +138,10 @@ mod tests {
 
     #[test]
     fn reordering_forms() {
-        assert_eq!(last_part_first("AIMAN MUHAMMED AL-ZAWAHIRI"), "AL-ZAWAHIRI AIMAN MUHAMMED");
+        assert_eq!(
+            last_part_first("AIMAN MUHAMMED AL-ZAWAHIRI"),
+            "AL-ZAWAHIRI AIMAN MUHAMMED"
+        );
         assert_eq!(surname_first("JOSEPH KONY"), "KONY, JOSEPH");
         assert_eq!(surname_first("SHAMSUDDIN"), "SHAMSUDDIN");
         assert_eq!(recase("JOSEPH KONY"), "Joseph Kony");
@@ -181,7 +187,10 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(9);
         for _ in 0..100 {
             let damaged = typo("علي حسين الموسوي", &mut rng);
-            assert!(damaged.chars().all(|c| c == ' ' || !c.is_ascii()), "{damaged}");
+            assert!(
+                damaged.chars().all(|c| c == ' ' || !c.is_ascii()),
+                "{damaged}"
+            );
         }
     }
 }

@@ -136,7 +136,10 @@ impl BenchReport {
         row("mode", self.mode_text());
         row("sent", self.sent.to_string());
         row("answered", self.answered.to_string());
-        row("throughput", format!("{:.1} tx/s", self.throughput_tx_per_s));
+        row(
+            "throughput",
+            format!("{:.1} tx/s", self.throughput_tx_per_s),
+        );
         row(
             "latency from",
             self.latency_us.measured_from.replace('_', " "),
@@ -154,7 +157,10 @@ impl BenchReport {
         row("latency mean", format!("{:.1} µs", latency.mean));
         row("decisions", counts_text(&self.decisions));
         row("verdict errors", counts_text(&self.errors.verdict_errors));
-        row("stream failures", self.errors.stream_failures.len().to_string());
+        row(
+            "stream failures",
+            self.errors.stream_failures.len().to_string(),
+        );
         row("unanswered", self.errors.unanswered.to_string());
         row("unsent", self.errors.unsent.to_string());
         row("unknown verdicts", self.errors.unknown_verdicts.to_string());
@@ -162,7 +168,10 @@ impl BenchReport {
         row("max send lag", format!("{} µs", self.max_send_lag_us));
         row(
             "warm-up",
-            format!("{} sent, {} answered", self.warmup.sent, self.warmup.answered),
+            format!(
+                "{} sent, {} answered",
+                self.warmup.sent, self.warmup.answered
+            ),
         );
         row("names", self.sources.names.clone());
         row("listed names", self.sources.listed_names.clone());

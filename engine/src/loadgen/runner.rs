@@ -141,12 +141,11 @@ fn pace(config: &BenchConfig, index: usize, start: Instant) -> Pace {
 }
 
 async fn connect(server: &str) -> Result<Channel, LoadgenError> {
-    let endpoint = Endpoint::from_shared(server.to_string()).map_err(|error| {
-        LoadgenError::InvalidServer {
+    let endpoint =
+        Endpoint::from_shared(server.to_string()).map_err(|error| LoadgenError::InvalidServer {
             server: server.to_string(),
             reason: error.to_string(),
-        }
-    })?;
+        })?;
     endpoint
         .connect_timeout(CONNECT_TIMEOUT)
         .tcp_nodelay(true)
@@ -172,16 +171,20 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 fn build_report(config: &BenchConfig, total: StreamOutcome, warmup_end: Instant) -> BenchReport {
-    let answered_span = total
-        .last_answer
-        .map_or(Duration::ZERO, |last| last.saturating_duration_since(warmup_end));
+    let answered_span = total.last_answer.map_or(Duration::ZERO, |last| {
+        last.saturating_duration_since(warmup_end)
+    });
     let span = config.duration.max(answered_span).as_secs_f64();
     let fixed_rate = config.rate > 0.0;
     BenchReport {
         run_id: config.run_id.clone(),
         server: config.server.clone(),
         streams: config.streams,
-        mode: if fixed_rate { "fixed_rate" } else { "max_throughput" },
+        mode: if fixed_rate {
+            "fixed_rate"
+        } else {
+            "max_throughput"
+        },
         target_rate_tx_per_s: config.rate,
         warmup_s: config.warmup.as_secs_f64(),
         duration_s: config.duration.as_secs_f64(),

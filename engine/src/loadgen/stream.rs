@@ -161,7 +161,9 @@ struct Shared {
 
 impl Shared {
     fn outstanding(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Outstanding>> {
-        self.outstanding.lock().unwrap_or_else(PoisonError::into_inner)
+        self.outstanding
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -229,7 +231,9 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
             outcome.unsent = report.unsent;
             outcome.max_send_lag = report.max_send_lag;
         }
-        Err(error) => outcome.failures.push(format!("sender task failed: {error}")),
+        Err(error) => outcome
+            .failures
+            .push(format!("sender task failed: {error}")),
     }
     outcome.unanswered = shared.outstanding().values().filter(|o| o.measured).count() as u64;
     outcome
@@ -264,7 +268,12 @@ impl Sender {
 
     /// Sends on each tick every transaction due by then, measuring each
     /// from its due time.
-    async fn send_on_schedule(&mut self, schedule: Schedule, tick: Duration, report: &mut SendReport) {
+    async fn send_on_schedule(
+        &mut self,
+        schedule: Schedule,
+        tick: Duration,
+        report: &mut SendReport,
+    ) {
         let mut ticker = tokio::time::interval_at(schedule.intended(0).into(), tick);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut next = 0u64;
@@ -385,7 +394,11 @@ impl Receiver<'_> {
         outcome.replayed += u64::from(verdict.replayed);
         match verdict.error {
             Some(error) => {
-                let code = if error.code.is_empty() { "unspecified" } else { &error.code };
+                let code = if error.code.is_empty() {
+                    "unspecified"
+                } else {
+                    &error.code
+                };
                 *outcome.verdict_errors.entry(code.to_string()).or_default() += 1;
             }
             None => {

@@ -272,10 +272,18 @@ mod tests {
                     assert_eq!(infer_chain(address), "tron", "{address}");
                 }
                 "bitcoin" if address.starts_with("bc1q") => {
-                    assert_eq!(bech32_variant(address), Some(Bech32Variant::Bech32), "{address}")
+                    assert_eq!(
+                        bech32_variant(address),
+                        Some(Bech32Variant::Bech32),
+                        "{address}"
+                    )
                 }
                 "bitcoin" if address.starts_with("bc1p") => {
-                    assert_eq!(bech32_variant(address), Some(Bech32Variant::Bech32m), "{address}")
+                    assert_eq!(
+                        bech32_variant(address),
+                        Some(Bech32Variant::Bech32m),
+                        "{address}"
+                    )
                 }
                 "bitcoin" => {
                     let payload = base58check_decode(address).expect("valid checksum");
@@ -297,7 +305,10 @@ mod tests {
 
     #[test]
     fn ticker_comes_from_file_name() {
-        assert_eq!(ticker_from_file_name(Path::new("/x/sanctioned_addresses_eth.txt")), "ETH");
+        assert_eq!(
+            ticker_from_file_name(Path::new("/x/sanctioned_addresses_eth.txt")),
+            "ETH"
+        );
         assert_eq!(ticker_from_file_name(Path::new("/x/wallets.txt")), "");
     }
 

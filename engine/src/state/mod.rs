@@ -86,9 +86,9 @@
 //! what a window read covers. Distinct counts are exact up to 128 values per
 //! bucket and estimated with HyperLogLog above (`distinct.rs`);
 //! [`AggregateValue::exact`] says which. Expired buckets are dropped by a
-//! compaction filter (`rocks.rs`). Seen ids, audit records and clearances
-//! are kept until deleted: their retention is a compliance decision this
-//! module does not make.
+//! compaction filter (`rocks.rs`). Audit records and their seen ids stay
+//! until [`StateStore::prune_audit`] removes those older than the retention
+//! the engine is configured with; clearances stay until removed.
 //!
 //! # Errors
 //!

@@ -202,24 +202,10 @@ impl StateStore {
         if from_ms >= to_ms || limit == 0 {
             return Ok(Vec::new());
         }
-        let mut options = ReadOptions::default();
-        options.set_iterate_lower_bound((from_ms as u64).to_be_bytes().to_vec());
-        options.set_iterate_upper_bound((to_ms as u64).to_be_bytes().to_vec());
-        let by_time = handle(&self.shared.db, CF_AUDIT_BY_TIME)?;
-        let mut records = Vec::new();
-        for item in self
-            .shared
-            .db
-            .iterator_cf_opt(by_time, options, IteratorMode::Start)
-            .take(limit)
-        {
-            let (key, _) = item.map_err(|source| StateError::Read {
-                cf: CF_AUDIT_BY_TIME,
-                source,
-            })?;
-            records.push(self.record_of_time_key(&key)?);
-        }
-        Ok(records)
+        self.time_index_keys(from_ms, to_ms, limit)?
+            .iter()
+            .map(|key| self.record_of_time_key(key))
+            .collect()
     }
 
     /// Returns whether an analyst's clearance of `key` applies to the entity
@@ -266,6 +252,45 @@ impl StateStore {
             cf: CF_CLEARANCES,
             key: key.encode()?,
         }])
+    }
+
+    /// Deletes the audit records of transactions screened before
+    /// `before_ms`, with their time index entries and seen ids, at most
+    /// `limit` of them; returns how many went. A transaction id pruned this
+    /// way is screened afresh if it is ever submitted again. Durable once
+    /// the handle resolves.
+    pub fn prune_audit(
+        &self,
+        before_ms: i64,
+        limit: usize,
+    ) -> Result<(usize, Option<CommitHandle>), StateError> {
+        check_time("before_ms", before_ms)?;
+        if before_ms <= 0 || limit == 0 {
+            return Ok((0, None));
+        }
+        let keys = self.time_index_keys(0, before_ms, limit)?;
+        let pruned = keys.len();
+        let mut ops = Vec::with_capacity(3 * pruned);
+        for key in keys {
+            if let Some((_, id)) = parse_time_key(&key) {
+                ops.push(Op::Delete {
+                    cf: CF_AUDIT,
+                    key: id.to_vec(),
+                });
+                ops.push(Op::Delete {
+                    cf: CF_SEEN,
+                    key: id.to_vec(),
+                });
+            }
+            ops.push(Op::Delete {
+                cf: CF_AUDIT_BY_TIME,
+                key: key.into_vec(),
+            });
+        }
+        if ops.is_empty() {
+            return Ok((0, None));
+        }
+        Ok((pruned, Some(self.write(ops)?)))
     }
 
     /// Compacts every column family now, which also drops expired buckets.
@@ -366,12 +391,39 @@ impl StateStore {
         }
         match self.audit(txn_id)? {
             Some(record) => Ok(Some(record)),
+            // Pruned by retention between the two reads.
+            None if !self.is_seen(txn_id)? => Ok(None),
             None => Err(StateError::corrupt(
                 CF_AUDIT,
                 txn_id.as_bytes(),
                 "the id is in the seen column family but has no audit record",
             )),
         }
+    }
+
+    /// Keys of the audit time index in `from_ms..to_ms`, in order, at most
+    /// `limit` of them.
+    fn time_index_keys(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Box<[u8]>>, StateError> {
+        let mut options = ReadOptions::default();
+        options.set_iterate_lower_bound((from_ms.max(0) as u64).to_be_bytes().to_vec());
+        options.set_iterate_upper_bound((to_ms.max(0) as u64).to_be_bytes().to_vec());
+        let by_time = handle(&self.shared.db, CF_AUDIT_BY_TIME)?;
+        self.shared
+            .db
+            .iterator_cf_opt(by_time, options, IteratorMode::Start)
+            .take(limit)
+            .map(|item| {
+                item.map(|(key, _)| key).map_err(|source| StateError::Read {
+                    cf: CF_AUDIT_BY_TIME,
+                    source,
+                })
+            })
+            .collect()
     }
 
     fn record_of_time_key(&self, key: &[u8]) -> Result<AuditRecord, StateError> {

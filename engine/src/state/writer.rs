@@ -224,9 +224,9 @@ fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<()
     let mut batch = WriteBatch::default();
     for op in group.iter().flat_map(|request| &request.ops) {
         match op {
-            Op::Put { cf, key, value } => batch.put_cf(handle(&shared.db, *cf)?, key, value),
-            Op::Merge { cf, key, value } => batch.merge_cf(handle(&shared.db, *cf)?, key, value),
-            Op::Delete { cf, key } => batch.delete_cf(handle(&shared.db, *cf)?, key),
+            Op::Put { cf, key, value } => batch.put_cf(handle(&shared.db, cf)?, key, value),
+            Op::Merge { cf, key, value } => batch.merge_cf(handle(&shared.db, cf)?, key, value),
+            Op::Delete { cf, key } => batch.delete_cf(handle(&shared.db, cf)?, key),
         }
     }
     let mut options = WriteOptions::default();

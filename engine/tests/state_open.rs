@@ -51,7 +51,9 @@ fn missing_dir_without_create_fails() {
         create_if_missing: false,
         ..fast_options()
     };
-    let error = StateStore::open(&dir, options).err().expect("open must fail");
+    let error = StateStore::open(&dir, options)
+        .err()
+        .expect("open must fail");
     assert!(matches!(error, StateError::Missing { .. }), "{error}");
     assert_names_dir(&error, &dir);
     assert!(!dir.exists(), "nothing is created");
@@ -70,8 +72,13 @@ fn foreign_files_rejected_even_with_reset() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("notes.txt"), "keep me").expect("write file");
     for options in [fast_options(), reset_options()] {
-        let error = StateStore::open(dir.path(), options).err().expect("open must fail");
-        assert!(matches!(error, StateError::ForeignDirectory { .. }), "{error}");
+        let error = StateStore::open(dir.path(), options)
+            .err()
+            .expect("open must fail");
+        assert!(
+            matches!(error, StateError::ForeignDirectory { .. }),
+            "{error}"
+        );
         assert_names_dir(&error, dir.path());
         assert!(error.to_string().contains("notes.txt"), "{error}");
     }
@@ -88,8 +95,13 @@ fn foreign_rocksdb_rejected_then_reset() {
         let db = rocksdb::DB::open(&options, dir.path()).expect("create foreign db");
         db.put(b"someone", b"else's data").expect("put");
     }
-    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
-    assert!(matches!(error, StateError::ForeignDatabase { .. }), "{error}");
+    let error = StateStore::open(dir.path(), fast_options())
+        .err()
+        .expect("open must fail");
+    assert!(
+        matches!(error, StateError::ForeignDatabase { .. }),
+        "{error}"
+    );
     assert_names_dir(&error, dir.path());
     assert!(error.to_string().contains("default"), "{error}");
 
@@ -107,9 +119,12 @@ fn other_format_version_rejected() {
     {
         let db = raw_db(dir.path());
         let meta = db.cf_handle("meta").expect("meta cf");
-        db.put_cf(meta, b"format", b"screener-state/99").expect("put marker");
+        db.put_cf(meta, b"format", b"screener-state/99")
+            .expect("put marker");
     }
-    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    let error = StateStore::open(dir.path(), fast_options())
+        .err()
+        .expect("open must fail");
     assert!(matches!(error, StateError::FormatVersion { .. }), "{error}");
     assert_names_dir(&error, dir.path());
     assert!(error.to_string().contains("screener-state/99"), "{error}");
@@ -128,7 +143,9 @@ fn missing_marker_with_data_rejected() {
         let meta = db.cf_handle("meta").expect("meta cf");
         db.delete_cf(meta, b"format").expect("delete marker");
     }
-    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    let error = StateStore::open(dir.path(), fast_options())
+        .err()
+        .expect("open must fail");
     assert!(matches!(error, StateError::MissingMarker { .. }), "{error}");
     assert_names_dir(&error, dir.path());
     let data_kept = raw_db(dir.path());
@@ -148,7 +165,10 @@ fn empty_unmarked_store_is_marked() {
     open(dir.path(), fast_options());
     let db = raw_db(dir.path());
     let meta = db.cf_handle("meta").expect("meta cf");
-    let marker = db.get_cf(meta, b"format").expect("get").expect("marker written");
+    let marker = db
+        .get_cf(meta, b"format")
+        .expect("get")
+        .expect("marker written");
     assert_eq!(marker, FORMAT_MARKER.as_bytes());
 }
 
@@ -156,7 +176,9 @@ fn empty_unmarked_store_is_marked() {
 fn corrupt_current_file_rejected() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("CURRENT"), "garbage\n").expect("write");
-    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    let error = StateStore::open(dir.path(), fast_options())
+        .err()
+        .expect("open must fail");
     assert!(matches!(error, StateError::Open { .. }), "{error}");
     assert_names_dir(&error, dir.path());
 }
@@ -165,7 +187,9 @@ fn corrupt_current_file_rejected() {
 fn second_open_rejected_while_in_use() {
     let dir = tempfile::tempdir().expect("temp dir");
     let _first = open(dir.path(), fast_options());
-    let error = StateStore::open(dir.path(), fast_options()).err().expect("open must fail");
+    let error = StateStore::open(dir.path(), fast_options())
+        .err()
+        .expect("open must fail");
     assert!(matches!(error, StateError::Open { .. }), "{error}");
     assert_names_dir(&error, dir.path());
     assert!(error.to_string().to_lowercase().contains("lock"), "{error}");

@@ -144,7 +144,9 @@ fn commit(store: &StateStore, specs: &[AggregateSpec; 4], txn: &Txn) {
             contribution: Contribution::Amount(txn.amount),
         },
     ];
-    reservation.apply(&updates, txn.time_ms).expect("apply succeeds");
+    reservation
+        .apply(&updates, txn.time_ms)
+        .expect("apply succeeds");
     reservation
         .commit(entry(txn.time_ms, &txn.verdict()))
         .expect("commit queued")
@@ -176,7 +178,10 @@ fn crash_keeps_acknowledged_commits() {
         .collect();
     for id in &acknowledged {
         assert!(stored.contains(id), "acknowledged {id} is missing");
-        assert!(store.is_seen(id).expect("seen read"), "acknowledged {id} is not seen");
+        assert!(
+            store.is_seen(id).expect("seen read"),
+            "acknowledged {id} is not seen"
+        );
     }
     println!(
         "acknowledged {}, stored {} ({} written but not acknowledged before the kill)",
@@ -192,7 +197,13 @@ fn crash_keeps_acknowledged_commits() {
 fn run_and_kill_child(dir: &std::path::Path) -> HashSet<String> {
     let exe = std::env::current_exe().expect("test binary path");
     let mut child = Command::new(exe)
-        .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            "crash_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(DIR_VAR, dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -14,10 +14,7 @@ use screener::state::{
 };
 use state_support::{entry, fast_options, open, reserve, spec, HOUR, MINUTE, T0};
 
-fn count_event<'a>(
-    spec: &'a screener::state::AggregateSpec,
-    key: &'a [u8],
-) -> AggregateUpdate<'a> {
+fn count_event<'a>(spec: &'a screener::state::AggregateSpec, key: &'a [u8]) -> AggregateUpdate<'a> {
     AggregateUpdate {
         spec,
         key,
@@ -85,10 +82,22 @@ fn window_drops_old_events() {
     commit_count(&store, "a", b"acct", T0);
     let read = |now| store.value(&hourly, b"acct", now).expect("read").value;
     assert_eq!(read(T0), 1);
-    assert_eq!(read(T0 + HOUR), 1, "an event exactly one window old still counts");
-    assert_eq!(read(T0 + HOUR + 2 * MINUTE), 0, "one bucket past the window");
+    assert_eq!(
+        read(T0 + HOUR),
+        1,
+        "an event exactly one window old still counts"
+    );
+    assert_eq!(
+        read(T0 + HOUR + 2 * MINUTE),
+        0,
+        "one bucket past the window"
+    );
     assert_eq!(read(T0 - MINUTE), 0, "an event after now does not count");
-    assert_eq!(read(T0), 1, "reading an older time reloads the pruned bucket");
+    assert_eq!(
+        read(T0),
+        1,
+        "reading an older time reloads the pruned bucket"
+    );
 }
 
 #[test]
@@ -160,7 +169,10 @@ fn distinct_count_estimates_past_cap() {
     drop(store);
     let store = open(dir.path(), fast_options());
     let value = store.value(&distinct, b"exchange", T0).expect("read");
-    assert!(!value.exact, "1000 values in one bucket exceed the exact cap");
+    assert!(
+        !value.exact,
+        "1000 values in one bucket exceed the exact cap"
+    );
     let error = (value.value as f64 - 1000.0).abs() / 1000.0;
     assert!(error < 0.1, "estimate {} for 1000 values", value.value);
 }
@@ -189,10 +201,16 @@ fn concurrent_same_key_all_counted() {
     }
     let hourly = spec("count_1h", AggregateKind::Count, 3600);
     let expected = (threads * per_thread) as u64;
-    assert_eq!(store.value(&hourly, b"hot", T0).expect("read").value, expected);
+    assert_eq!(
+        store.value(&hourly, b"hot", T0).expect("read").value,
+        expected
+    );
     drop(store);
     let store = open(dir.path(), fast_options());
-    assert_eq!(store.value(&hourly, b"hot", T0).expect("read").value, expected);
+    assert_eq!(
+        store.value(&hourly, b"hot", T0).expect("read").value,
+        expected
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,11 +281,18 @@ fn aborted_reservation_discards_deltas() {
     let values = reservation
         .apply(&[count_event(&hourly, b"acct")], T0)
         .expect("apply");
-    assert_eq!(values[0].value, 2, "the pending delta counts while reserved");
+    assert_eq!(
+        values[0].value, 2,
+        "the pending delta counts while reserved"
+    );
     drop(reservation);
     assert_eq!(store.value(&hourly, b"acct", T0).expect("read").value, 1);
     assert!(!store.is_seen("dropped").expect("read seen"));
-    assert_eq!(commit_count(&store, "dropped", b"acct", T0), 2, "the id is free again");
+    assert_eq!(
+        commit_count(&store, "dropped", b"acct", T0),
+        2,
+        "the id is free again"
+    );
 }
 
 #[test]
@@ -286,13 +311,53 @@ fn audit_range_orders_by_time() {
             .map(|record| record.txn_id)
             .collect()
     };
-    assert_eq!(ids(T0, T0 + 10_000, 10), ["early", "middle-a", "middle-b", "late"]);
+    assert_eq!(
+        ids(T0, T0 + 10_000, 10),
+        ["early", "middle-a", "middle-b", "late"]
+    );
     assert_eq!(ids(T0 + 2000, T0 + 3000, 10), ["middle-a", "middle-b"]);
     assert_eq!(ids(T0, T0 + 10_000, 1), ["early"]);
     let record = store.audit("late").expect("read").expect("late is stored");
     assert_eq!(record.entry.screened_at_ms, T0 + 3000);
     assert_eq!(record.entry.list_version, "lists-1");
     assert_eq!(store.audit("never").expect("read"), None);
+}
+
+#[test]
+fn prune_audit_removes_old_records_and_their_seen_ids() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path(), fast_options());
+    commit_count(&store, "old-1", b"a", T0 + 1000);
+    commit_count(&store, "old-2", b"a", T0 + 2000);
+    commit_count(&store, "old-3", b"a", T0 + 2500);
+    commit_count(&store, "recent", b"a", T0 + 5000);
+
+    // A limit smaller than the number due prunes the oldest first.
+    let (pruned, handle) = store.prune_audit(T0 + 3000, 2).expect("prune");
+    assert_eq!(pruned, 2);
+    handle
+        .expect("a write for two records")
+        .wait_blocking()
+        .expect("durable");
+    assert_eq!(store.audit("old-1").expect("read"), None);
+    assert!(!store.is_seen("old-2").expect("read"));
+    assert!(store.is_seen("old-3").expect("read"));
+
+    let (pruned, handle) = store.prune_audit(T0 + 3000, 100).expect("prune");
+    assert_eq!(pruned, 1);
+    handle.expect("a write").wait_blocking().expect("durable");
+    let left: Vec<_> = store
+        .audit_range(0, T0 + 10_000, 10)
+        .expect("range read")
+        .into_iter()
+        .map(|record| record.txn_id)
+        .collect();
+    assert_eq!(left, ["recent"]);
+    assert!(store.is_seen("recent").expect("read"));
+
+    // Nothing older is left, and a pruned id is new again.
+    assert_eq!(store.prune_audit(T0 + 3000, 100).expect("prune").0, 0);
+    assert!(matches!(store.begin("old-1"), Ok(Begin::New(_))));
 }
 
 #[test]
@@ -310,7 +375,10 @@ fn clearance_lifecycle() {
         analyst: "analyst-7".to_owned(),
         note: "different date of birth".to_owned(),
     };
-    assert_eq!(store.clearance(key, b"digest-v1").expect("read"), ClearanceStatus::None);
+    assert_eq!(
+        store.clearance(key, b"digest-v1").expect("read"),
+        ClearanceStatus::None
+    );
 
     // Stored, it survives a reopen and applies only to the same digest.
     store
@@ -343,7 +411,10 @@ fn clearance_lifecycle() {
         .expect("queued")
         .wait_blocking()
         .expect("durable");
-    assert_eq!(store.clearance(key, b"digest-v1").expect("read"), ClearanceStatus::None);
+    assert_eq!(
+        store.clearance(key, b"digest-v1").expect("read"),
+        ClearanceStatus::None
+    );
 }
 
 #[test]
@@ -352,7 +423,10 @@ fn oversized_inputs_rejected() {
     let store = open(dir.path(), fast_options());
     let hourly = spec("count_1h", AggregateKind::Count, 3600);
     let long_id = "x".repeat(MAX_TXN_ID_LEN + 1);
-    assert!(matches!(store.begin(&long_id), Err(StateError::TooLong { .. })));
+    assert!(matches!(
+        store.begin(&long_id),
+        Err(StateError::TooLong { .. })
+    ));
     assert!(matches!(store.begin(""), Err(StateError::Empty { .. })));
     let long_key = vec![0u8; MAX_AGGREGATE_KEY_LEN + 1];
     let mut reservation = reserve(&store, "t");
@@ -365,14 +439,23 @@ fn oversized_inputs_rejected() {
     assert!(matches!(result, Err(StateError::TooLong { .. })));
     assert!(store.value(&hourly, &long_key, T0).is_err());
     assert!(store.value(&hourly, b"k", i64::MAX).is_err());
-    assert_eq!(commit_count(&store, "t", b"k", T0), 1, "a rejected commit frees the id");
+    assert_eq!(
+        commit_count(&store, "t", b"k", T0),
+        1,
+        "a rejected commit frees the id"
+    );
 }
 
 #[test]
 fn arbitrary_id_bytes_round_trip() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(dir.path(), fast_options());
-    let ids = ["\u{0}", "é/\\\n", "ID with spaces", &"z".repeat(MAX_TXN_ID_LEN)];
+    let ids = [
+        "\u{0}",
+        "é/\\\n",
+        "ID with spaces",
+        &"z".repeat(MAX_TXN_ID_LEN),
+    ];
     for id in ids {
         commit_count(&store, id, id.as_bytes(), T0);
         assert!(matches!(store.begin(id), Ok(Begin::Seen(_))), "{id:?}");
@@ -420,7 +503,10 @@ fn expired_buckets_dropped_by_compaction() {
     let store = open(dir.path(), options);
     assert_eq!(store.value(&hourly, b"acct", T0).expect("read").value, 0);
     assert_eq!(store.value(&weekly, b"acct", T0).expect("read").value, 1);
-    assert!(store.is_seen("t").expect("read seen"), "expiry leaves seen ids");
+    assert!(
+        store.is_seen("t").expect("read seen"),
+        "expiry leaves seen ids"
+    );
 }
 
 #[test]
@@ -439,12 +525,19 @@ fn every_sync_policy_persists() {
         let stats = store.stats();
         assert_eq!(stats.commits_written, 20, "{policy}");
         if policy == "every_batch" {
-            assert_eq!(stats.syncs, stats.groups_written, "{policy} syncs every group");
+            assert_eq!(
+                stats.syncs, stats.groups_written,
+                "{policy} syncs every group"
+            );
         }
         drop(store);
         let store = open(dir.path(), options);
         let hourly = spec("count_1h", AggregateKind::Count, 3600);
-        assert_eq!(store.value(&hourly, b"acct", T0).expect("read").value, 20, "{policy}");
+        assert_eq!(
+            store.value(&hourly, b"acct", T0).expect("read").value,
+            20,
+            "{policy}"
+        );
     }
 }
 
@@ -463,5 +556,8 @@ fn small_cache_stays_correct() {
             assert_eq!(count, round + 1, "{txn_id}");
         }
     }
-    assert!(store.stats().cached_series <= 5, "eviction bounds the cache");
+    assert!(
+        store.stats().cached_series <= 5,
+        "eviction bounds the cache"
+    );
 }

@@ -38,8 +38,12 @@ impl Specs {
             count: AggregateSpec::new("debtor_count_1h", AggregateKind::Count, day / 24)
                 .expect("valid spec"),
             sum: AggregateSpec::new("debtor_sum_24h", AggregateKind::Sum, day).expect("valid spec"),
-            creditors: AggregateSpec::new("debtor_creditors_7d", AggregateKind::DistinctCount, day * 7)
-                .expect("valid spec"),
+            creditors: AggregateSpec::new(
+                "debtor_creditors_7d",
+                AggregateKind::DistinctCount,
+                day * 7,
+            )
+            .expect("valid spec"),
         }
     }
 }
@@ -147,8 +151,13 @@ fn bench_commit(c: &mut Criterion) {
         });
         let stats = store.stats();
         let total = next.load(Ordering::Relaxed);
-        assert_eq!(stats.commits_written, total, "every transaction was written");
-        assert!(store.is_seen(&format!("E2E-{:012}", total - 1)).expect("read"));
+        assert_eq!(
+            stats.commits_written, total,
+            "every transaction was written"
+        );
+        assert!(store
+            .is_seen(&format!("E2E-{:012}", total - 1))
+            .expect("read"));
         println!(
             "{policy} x{submitters}: {total} commits in {} groups ({:.1} per group), {} syncs",
             stats.groups_written,
@@ -183,10 +192,17 @@ fn bench_read(c: &mut Criterion) {
     let mut group = c.benchmark_group("state_read");
     group.throughput(Throughput::Elements(1));
     group.bench_function("value_cached", |b| {
-        b.iter(|| store.value(&specs.count, black_box(hot.as_bytes()), now).expect("read"))
+        b.iter(|| {
+            store
+                .value(&specs.count, black_box(hot.as_bytes()), now)
+                .expect("read")
+        })
     });
     assert_eq!(
-        store.value(&specs.count, hot.as_bytes(), now).expect("read").value,
+        store
+            .value(&specs.count, hot.as_bytes(), now)
+            .expect("read")
+            .value,
         expected_hot
     );
 
@@ -206,7 +222,8 @@ fn bench_read(c: &mut Criterion) {
         b.iter(|| {
             key = (key + 7919) % DEBTORS;
             let debtor = format!("DE{key:020}");
-            cold.value(&specs.sum, debtor.as_bytes(), now).expect("read")
+            cold.value(&specs.sum, debtor.as_bytes(), now)
+                .expect("read")
         })
     });
 
