@@ -625,3 +625,65 @@ async fn shutdown_drains_and_state_survives_restart() {
         "the verdict outlived the restart: {again:?}"
     );
 }
+
+#[tokio::test]
+async fn slow_reader_stalls_only_its_own_stream() {
+    let server = TestServer::start(|config, _| {
+        config.server.stream_buffer = 8;
+        config.server.stream_concurrency = 4;
+    })
+    .await;
+
+    // The stalled stream: a sender that would send 50,000 transactions, far
+    // more than the HTTP/2 windows and stream buffers hold, and a response
+    // stream that is never read.
+    let (stalled_tx, stalled_rx) = tokio::sync::mpsc::channel::<Transaction>(16);
+    let mut stalled_client = server.client().await;
+    let _stalled = stalled_client
+        .screen_stream(tokio_stream::wrappers::ReceiverStream::new(stalled_rx))
+        .await
+        .expect("stalled stream opens")
+        .into_inner();
+    let sender = tokio::spawn(async move {
+        let mut sent = 0usize;
+        for i in 0..50_000 {
+            let tx = payment(
+                &format!("STALL-{i}"),
+                "Anna Schmidt",
+                "Jean Dupont",
+                "10.00",
+            );
+            match tokio::time::timeout(std::time::Duration::from_secs(2), stalled_tx.send(tx)).await
+            {
+                Ok(Ok(())) => sent += 1,
+                _ => break,
+            }
+        }
+        sent
+    });
+
+    // A second client on its own connection gets all its verdicts.
+    let mut client = server.client().await;
+    let transactions: Vec<_> = (0..500)
+        .map(|i| payment(&format!("FREE-{i}"), "Anna Schmidt", "Jean Dupont", "10.00"))
+        .collect();
+    let mut stream = client
+        .screen_stream(tokio_stream::iter(transactions))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    let mut answered = 0usize;
+    while let Some(verdict) = stream.next().await {
+        assert!(verdict.expect("verdict").error.is_none());
+        answered += 1;
+    }
+    assert_eq!(answered, 500);
+
+    // The stalled stream was held back by its unread responses instead of
+    // being read into memory without bound.
+    let sent = sender.await.expect("sender task");
+    assert!(
+        sent < 50_000,
+        "a stream whose verdicts are never read took all {sent} transactions"
+    );
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds screener in release mode, starts the server on the bundled lists
+# and default rules with its state in a fresh temporary folder, runs the
+# load generator against it with the arguments given, then stops the
+# server. For example:
+#   scripts/bench-load.sh --streams 4 --rate 0 --duration 20
+#   scripts/bench-load.sh --streams 4 --rate 25000 --duration 20 --json run.json
+# The server listens on 127.0.0.1:50151 (SCREENER_BENCH_ADDR overrides);
+# its log is kept in the file the script prints at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+cargo build --release --locked -p screener
+bin="$CARGO_TARGET_DIR/release/screener"
+
+addr="${SCREENER_BENCH_ADDR:-127.0.0.1:50151}"
+state="$(mktemp -d -t screener-bench-state.XXXXXX)"
+log="$state.log"
+SCREENER__SERVER__GRPC_ADDR="$addr" \
+SCREENER__SERVER__METRICS_ADDR="127.0.0.1:0" \
+SCREENER__STATE__DIR="$state" \
+    "$bin" serve >"$log" 2>&1 &
+server=$!
+stop() {
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    rm -rf "$state"
+    echo "server log: $log" >&2
+}
+trap stop EXIT
+
+for _ in $(seq 1 240); do
+    if grep -q "screener listening" "$log"; then
+        break
+    fi
+    if ! kill -0 "$server" 2>/dev/null; then
+        echo "the server exited before listening; its log:" >&2
+        cat "$log" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+if ! grep -q "screener listening" "$log"; then
+    echo "the server did not start listening within 120 s; see $log" >&2
+    exit 1
+fi
+
+"$bin" bench --server "http://$addr" "$@"
