@@ -25,7 +25,7 @@ fn hits(snapshot: &Snapshot, name: &str) -> Vec<String> {
 }
 
 #[test]
-fn builtin_unlisted_names_draw_no_hit_on_the_bundle() {
+fn unlisted_corpus_misses_bundle() {
     let snapshot = bundle_snapshot();
     let corpus = NameCorpus::builtin_unlisted();
     let flagged: Vec<_> = corpus
@@ -45,7 +45,7 @@ fn builtin_unlisted_names_draw_no_hit_on_the_bundle() {
 }
 
 #[test]
-fn builtin_listed_names_are_found_on_the_bundle() {
+fn listed_corpus_hits_bundle() {
     let snapshot = bundle_snapshot();
     let corpus = NameCorpus::builtin_listed();
     let missed: Vec<_> = corpus

@@ -324,7 +324,7 @@ fn audit_range_orders_by_time() {
 }
 
 #[test]
-fn prune_audit_removes_old_records_and_their_seen_ids() {
+fn prune_audit_drops_old_records() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(dir.path(), fast_options());
     commit_count(&store, "old-1", b"a", T0 + 1000);
