@@ -25,7 +25,7 @@ pub enum Command {
     /// Screens one name, wallet address or identifier offline and prints
     /// the hits with their explanations.
     Screen(ScreenArgs),
-    /// Inspects, compares or updates list files.
+    /// Inspects or compares list files.
     #[command(subcommand)]
     Lists(ListsCommand),
     /// Validates rule graph files.
@@ -48,9 +48,10 @@ pub struct ServeArgs {
     /// lists, default rules, state under ./data, gRPC on 127.0.0.1:50051.
     #[arg(long, short, env = "SCREENER_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Erase the state directory and start empty when it holds a database
-    /// of another format or something else. Without it, such a directory
-    /// stops the start with an error and nothing is touched.
+    /// Erase a corrupt or foreign RocksDB database in the state directory
+    /// and start empty. Files that are not a RocksDB database are never
+    /// deleted. Without the flag, such a directory stops the start with an
+    /// error and nothing is touched.
     #[arg(long)]
     pub reset_state: bool,
 }
@@ -72,7 +73,7 @@ pub struct ScreenArgs {
     /// List files to screen against (repeatable); the bundle when absent.
     #[arg(long = "list", short = 'l')]
     pub lists: Vec<PathBuf>,
-    /// Entity kind filter: person, organization, vessel, aircraft.
+    /// Entity kind filter: person, organization, vessel, aircraft or wallet.
     #[arg(long)]
     pub kind: Option<String>,
     /// ISO 3166-1 alpha-2 country that qualifies the score.

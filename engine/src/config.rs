@@ -100,7 +100,8 @@ pub struct ListSourceConfig {
     /// `uk_ofsi_csv`, `eu_xml`, `us_csl`, `bis_dpl`, `ftm_json`,
     /// `watchlist_csv`); detected from the content when absent.
     pub format: Option<String>,
-    /// Where `screener lists update` downloads a new copy from.
+    /// Where the list is published, for operators. screener does not
+    /// download it: a job of yours fetches new copies into `path`.
     pub url: Option<String>,
 }
 

@@ -53,6 +53,7 @@ fn format_names() -> String {
 
 /// `screener screen`: one name, wallet or identifier against list files.
 pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
+    check_screen_args(&args)?;
     let lists = if args.lists.is_empty() {
         let bundle = default_bundle().ok_or_else(|| {
             anyhow::anyhow!("no --list given and no bundle/bundle.toml found; run from the repository root or pass --list FILE")
@@ -114,7 +115,40 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
     print_output(&result, args.json, || {
         describe_name_result(&snapshot, &result)
     })?;
-    Ok(0)
+    Ok(match result {
+        NameResult::NormalizesToNothing => 1,
+        NameResult::Hits(_) => 0,
+    })
+}
+
+/// Rejects options `screen` cannot use, before any list is loaded.
+fn check_screen_args(args: &ScreenArgs) -> anyhow::Result<()> {
+    if let Some(threshold) = args.threshold {
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            anyhow::bail!("--threshold {threshold} is outside (0, 1]; use for example 0.8");
+        }
+    }
+    if args.top == 0 {
+        anyhow::bail!("--top 0 would print no hit; use 1 or more");
+    }
+    if args.wallet.as_ref().is_some_and(|w| w.trim().is_empty()) {
+        anyhow::bail!("--wallet is empty; give an address");
+    }
+    if let Some(spec) = &args.identifier {
+        let value = spec
+            .split_once(':')
+            .map_or(spec.as_str(), |(_, value)| value);
+        if value.trim().is_empty() {
+            anyhow::bail!("--identifier {spec:?} has no value; write KIND:VALUE or VALUE");
+        }
+    }
+    if args.wallet.is_none()
+        && args.identifier.is_none()
+        && args.name.as_ref().is_some_and(|n| n.trim().is_empty())
+    {
+        anyhow::bail!("the name is empty; give a name to screen");
+    }
+    Ok(())
 }
 
 fn parse_kind(text: &str) -> anyhow::Result<EntityKind> {
@@ -241,9 +275,18 @@ fn print_output<T: Serialize>(
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        print!("{}", text());
+        print_block(&text());
     }
     Ok(())
+}
+
+/// Prints `text`, ending it with a newline when it has none.
+fn print_block(text: &str) {
+    if text.is_empty() || text.ends_with('\n') {
+        print!("{text}");
+    } else {
+        println!("{text}");
+    }
 }
 
 /// `screener lists ...`.
@@ -282,7 +325,7 @@ fn inspect(
                 println!("{}", serde_json::to_string_pretty(&list.report)?);
                 continue;
             }
-            print!("{}", list.report);
+            print_block(&list.report.to_string());
             if all_warnings {
                 for warning in &list.report.warnings {
                     println!("  warning: {warning}");
@@ -405,12 +448,16 @@ fn diff(old: &Path, new: &Path, format: Option<&str>, json: bool) -> anyhow::Res
 /// `screener rules check`: prints every problem; exit code 1 on errors.
 pub fn check_rules(paths: Vec<PathBuf>) -> anyhow::Result<i32> {
     let paths = if paths.is_empty() {
-        crate::config::RulesConfig::default().paths
+        crate::config::RulesConfig::default()
+            .paths
+            .iter()
+            .map(|path| crate::policy::resolve(path))
+            .collect()
     } else {
         paths
     };
     let report = screener_rules::check(&paths);
-    print!("{report}");
+    print_block(&report.to_string());
     Ok(if report.has_errors() { 1 } else { 0 })
 }
 

@@ -102,7 +102,7 @@ impl RuleSet {
 
 /// Finds a relative rule path from the working directory, else from the
 /// source tree this binary was built from (where the default graph lives).
-fn resolve(path: &std::path::Path) -> PathBuf {
+pub fn resolve(path: &std::path::Path) -> PathBuf {
     if path.is_absolute() || path.exists() {
         return path.to_path_buf();
     }

@@ -63,8 +63,8 @@ fn read_transactions(file: &PathBuf) -> anyhow::Result<(Vec<Transaction>, Vec<Ba
     Ok((transactions, bad))
 }
 
-/// Runs the replay; returns 0 when every line was sent and answered, 2 when
-/// some lines were not transactions.
+/// Runs the replay; returns 0 when every line was screened, 2 when some
+/// lines were not transactions or the server rejected some transactions.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     let (transactions, bad) = read_transactions(&args.file)?;
     for problem in &bad {
@@ -82,6 +82,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     let mut out = stdout.lock();
     let expected = transactions.len();
     let mut answered = 0usize;
+    let mut rejected = 0usize;
 
     if args.unary {
         for transaction in transactions {
@@ -91,7 +92,10 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
                     writeln!(out, "{}", serde_json::to_string(response.get_ref())?)?;
                     answered += 1;
                 }
-                Err(status) => eprintln!("replay: transaction {id:?}: {}", status.message()),
+                Err(status) => {
+                    eprintln!("replay: transaction {id:?}: {}", status.message());
+                    rejected += 1;
+                }
             }
         }
     } else {
@@ -113,17 +117,32 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
             .await
             .map_err(|s| anyhow::anyhow!("ScreenStream failed: {}", s.message()))?
         {
+            if let Some(error) = &verdict.error {
+                eprintln!(
+                    "replay: transaction {:?}: {}",
+                    verdict.end_to_end_id, error.message
+                );
+                rejected += 1;
+            } else {
+                answered += 1;
+            }
             writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
-            answered += 1;
         }
         feeder.await?;
     }
     out.flush()?;
-    if answered < expected {
+    if answered + rejected < expected {
         anyhow::bail!(
             "{} of {expected} transactions got no verdict",
-            expected - answered
+            expected - answered - rejected
         );
     }
-    Ok(if bad.is_empty() { 0 } else { 2 })
+    if rejected > 0 {
+        eprintln!("replay: the server rejected {rejected} of {expected} transactions");
+    }
+    Ok(if bad.is_empty() && rejected == 0 {
+        0
+    } else {
+        2
+    })
 }

@@ -184,6 +184,31 @@ fn corrupt_current_file_rejected() {
 }
 
 #[test]
+fn corrupt_database_erased_on_reset() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_one(dir.path());
+    std::fs::write(dir.path().join("CURRENT"), "garbage\n").expect("write");
+    let store = StateStore::open(dir.path(), reset_options()).expect("reset opens");
+    assert!(!store.is_seen("t1").expect("read"), "the old data is gone");
+}
+
+#[test]
+fn reset_leaves_a_database_in_use_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = open(dir.path(), fast_options());
+    let error = StateStore::open(dir.path(), reset_options())
+        .err()
+        .expect("open must fail");
+    assert!(matches!(error, StateError::Open { .. }), "{error}");
+    let reservation = reserve(&first, "still-here");
+    reservation
+        .commit(entry(T0, b"v"))
+        .expect("commit queued")
+        .wait_blocking()
+        .expect("the first store still writes");
+}
+
+#[test]
 fn second_open_rejected_while_in_use() {
     let dir = tempfile::tempdir().expect("temp dir");
     let _first = open(dir.path(), fast_options());

@@ -687,3 +687,30 @@ async fn slow_reader_stalls_only_its_own_stream() {
         "a stream whose verdicts are never read took all {sent} transactions"
     );
 }
+
+#[tokio::test]
+async fn replay_exit_code_reports_rejected_lines() {
+    let server = TestServer::start(|_, _| {}).await;
+    let good = r#"{"end_to_end_id":"R-1","instructed_amount":{"value":"10.00","currency":"EUR"},"debtor":{"name":"Anna Schmidt"},"creditor":{"name":"Jean Dupont"}}"#;
+    let bad = r#"{"end_to_end_id":"R-2","instructed_amount":{"value":"12,500.00","currency":"EUR"},"debtor":{"name":"Anna Schmidt"},"creditor":{"name":"Jean Dupont"}}"#;
+    let clean = server.dir.path().join("clean.jsonl");
+    std::fs::write(&clean, format!("{good}\n")).expect("write file");
+    let mixed = server.dir.path().join("mixed.jsonl");
+    std::fs::write(&mixed, format!("{}\n{bad}\n", good.replace("R-1", "R-3"))).expect("write file");
+
+    for unary in [false, true] {
+        let args = |file: &std::path::Path| screener::replay::ReplayArgs {
+            file: file.to_path_buf(),
+            server: server.grpc_url.clone(),
+            unary,
+        };
+        let code = screener::replay::run(args(&clean))
+            .await
+            .expect("replay runs");
+        assert_eq!(code, 0, "unary {unary}: every line screened");
+        let code = screener::replay::run(args(&mixed))
+            .await
+            .expect("replay runs");
+        assert_eq!(code, 2, "unary {unary}: one line rejected");
+    }
+}

@@ -17,15 +17,15 @@ pub enum StateError {
 
     #[error(
         "state directory {dir} is not a screener state: it contains other files ({found}) \
-         and no RocksDB database; choose an empty or new directory (allow_reset never \
-         deletes files it does not recognise)"
+         and no RocksDB database; choose an empty or new directory (a reset never \
+         deletes files it does not recognise, so remove them yourself if they are not needed)"
     )]
     ForeignDirectory { dir: PathBuf, found: String },
 
     #[error(
         "state directory {dir} holds a RocksDB database with column families [{found}], \
-         expected [{expected}]; choose another directory, or open with allow_reset to \
-         erase it"
+         expected [{expected}]; choose another directory, or restart with `screener serve \
+         --reset-state` to erase it"
     )]
     ForeignDatabase {
         dir: PathBuf,
@@ -35,15 +35,15 @@ pub enum StateError {
 
     #[error(
         "state directory {dir} holds a RocksDB database with data but no screener format \
-         marker in the meta column family; choose another directory, or open with \
-         allow_reset to erase it"
+         marker in the meta column family; choose another directory, or restart with \
+         `screener serve --reset-state` to erase it"
     )]
     MissingMarker { dir: PathBuf },
 
     #[error(
         "state directory {dir} has format marker {found:?} but this build reads \
-         {expected:?}; run a screener build that matches, or open with allow_reset to \
-         erase it"
+         {expected:?}; run a screener build that matches, or restart with `screener serve \
+         --reset-state` to erase it"
     )]
     FormatVersion {
         dir: PathBuf,
@@ -53,7 +53,8 @@ pub enum StateError {
 
     #[error(
         "failed to open the RocksDB database in {dir}: {source}; check that no other \
-         process uses the directory and that it is a screener state"
+         process uses the directory; if the database is corrupt, restart with \
+         `screener serve --reset-state` to erase it"
     )]
     Open {
         dir: PathBuf,

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rocksdb::CompactionDecision as FilterDecision;
 use rocksdb::{
-    BlockBasedOptions, ColumnFamilyDescriptor, DBCompressionType, IteratorMode, Options,
+    BlockBasedOptions, ColumnFamilyDescriptor, DBCompressionType, ErrorKind, IteratorMode, Options,
     WriteOptions, DB,
 };
 use tracing::{info, warn};
@@ -108,8 +108,13 @@ fn inspect(dir: &Path) -> Result<DirContents, StateError> {
 }
 
 fn open_existing(dir: &Path, options: &OpenOptions) -> Result<DB, StateError> {
-    let mut found =
-        DB::list_cf(&Options::default(), dir).map_err(|source| open_error(dir, source))?;
+    let mut found = match DB::list_cf(&Options::default(), dir) {
+        Ok(found) => found,
+        Err(source) if options.allow_reset && source.kind() == ErrorKind::Corruption => {
+            return reset(dir, options, "its database is corrupt");
+        }
+        Err(source) => return Err(open_error(dir, source)),
+    };
     found.sort();
     let mut expected: Vec<String> = COLUMN_FAMILIES.iter().map(|cf| cf.to_string()).collect();
     expected.push("default".to_owned());
@@ -151,7 +156,7 @@ fn open_existing(dir: &Path, options: &OpenOptions) -> Result<DB, StateError> {
 }
 
 fn reset(dir: &Path, options: &OpenOptions, reason: &str) -> Result<DB, StateError> {
-    warn!(dir = %dir.display(), reason, "erasing the state directory because allow_reset is set");
+    warn!(dir = %dir.display(), reason, "erasing the state directory because a reset was requested");
     DB::destroy(&Options::default(), dir).map_err(|source| open_error(dir, source))?;
     create(dir, options)
 }

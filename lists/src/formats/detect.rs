@@ -128,6 +128,10 @@ fn detect_text(head: &str, file: &InputFile) -> Result<Format, String> {
     if lower.starts_with("id,kind,name") {
         return Ok(Format::WatchlistCsv);
     }
+    // Only the watch list layout allows comment lines before its header.
+    if first.starts_with('#') && super::watchlist::sniff(file) {
+        return Ok(Format::WatchlistCsv);
+    }
     detect_ofac_csv(first, file)
 }
 
@@ -165,6 +169,17 @@ mod tests {
 
     fn detect_bytes(name: &str, bytes: &[u8]) -> Result<Format, ListError> {
         detect(&InputFile::from_bytes(name, bytes.to_vec()))
+    }
+
+    #[test]
+    fn watchlist_with_leading_comments_is_detected() {
+        let bytes = b"# Internal blocked customers\n# one row per party\nid,kind,name\nC-1,person,Jane Roe\n";
+        assert_eq!(
+            detect_bytes("blocked.csv", bytes).expect("detected"),
+            Format::WatchlistCsv
+        );
+        let other = b"# a comment\nfoo,bar\n1,2\n";
+        assert!(detect_bytes("other.csv", other).is_err());
     }
 
     #[test]
