@@ -262,13 +262,24 @@ impl Config {
             }
             None => ("(defaults)".to_string(), toml::Table::new()),
         };
-        apply_env_overrides(&mut table, env)?;
+        let applied = apply_env_overrides(&mut table, env)?;
         let config: Config =
             toml::Value::Table(table)
                 .try_into()
-                .map_err(|e: toml::de::Error| ConfigError::Parse {
-                    path: format!("{source_name} with {ENV_PREFIX}* overrides"),
-                    message: e.to_string(),
+                .map_err(|e: toml::de::Error| {
+                    let mut message = e.to_string();
+                    // Name the variable when the field at fault came from one.
+                    for (dotted, key) in &applied {
+                        if message.contains(dotted.as_str()) {
+                            message.push_str(&format!(
+                                "; the value comes from environment variable {key}"
+                            ));
+                        }
+                    }
+                    ConfigError::Parse {
+                        path: format!("{source_name} with {ENV_PREFIX}* overrides"),
+                        message,
+                    }
                 })?;
         config.validate()?;
         Ok(config)
@@ -389,11 +400,13 @@ fn check_positive(problems: &mut Vec<String>, key: &str, value: usize) {
 }
 
 /// Applies `SCREENER__SECTION__KEY=value` variables onto the parsed file.
+/// Returns each applied key as a dotted path with its variable name.
 fn apply_env_overrides(
     table: &mut toml::Table,
     env: impl IntoIterator<Item = (String, String)>,
-) -> Result<(), ConfigError> {
+) -> Result<Vec<(String, String)>, ConfigError> {
     let mut problems = Vec::new();
+    let mut applied = Vec::new();
     let mut overrides: Vec<(String, String)> = env
         .into_iter()
         .filter(|(key, _)| key.starts_with(ENV_PREFIX))
@@ -411,12 +424,13 @@ fn apply_env_overrides(
             continue;
         }
         let value = parse_env_value(&raw);
-        if let Err(message) = set_path(table, &path, value) {
-            problems.push(format!("environment variable {key}: {message}"));
+        match set_path(table, &path, value) {
+            Ok(()) => applied.push((path.join("."), key)),
+            Err(message) => problems.push(format!("environment variable {key}: {message}")),
         }
     }
     if problems.is_empty() {
-        Ok(())
+        Ok(applied)
     } else {
         Err(ConfigError::Invalid { problems })
     }
@@ -480,6 +494,18 @@ mod tests {
         assert_eq!(config.server.grpc_addr, "127.0.0.1:0");
         assert_eq!(config.server.stream_buffer, 7);
         assert_eq!(config.state.sync, SyncPolicy::None);
+    }
+
+    #[test]
+    fn env_type_error_names_the_variable() {
+        let error = Config::load(None, env(&[("SCREENER__SERVER__STREAM_BUFFER", "abc")]))
+            .expect_err("a string is no buffer size");
+        let message = error.to_string();
+        assert!(message.contains("server.stream_buffer"), "{message}");
+        assert!(
+            message.contains("environment variable SCREENER__SERVER__STREAM_BUFFER"),
+            "{message}"
+        );
     }
 
     #[test]
