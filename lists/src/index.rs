@@ -14,6 +14,8 @@
 //! Adjacent tokens of each name are also stored joined ("gazprom bank" as
 //! "gazprombank"), so a query that writes a name as one word reaches it.
 
+use std::sync::Mutex;
+
 use rustc_hash::FxHashMap;
 
 use crate::model::{Entity, NameType};
@@ -85,6 +87,55 @@ pub struct NameIndex {
     phonetic: HashTable,
     /// Weight of a query token found nowhere in the vocabulary.
     pub(crate) unseen_idf: f32,
+    /// Vocabulary matches of query words seen before.
+    token_cache: TokenCache,
+}
+
+/// Vocabulary matches of query words, kept because payment traffic repeats
+/// names and finding the typo candidates of a word is the costliest step
+/// of a query. Sharded to keep lock contention low; a full shard is
+/// emptied, so memory stays bounded.
+#[derive(Debug, Default)]
+struct TokenCache {
+    shards: [Mutex<CacheShard>; TOKEN_CACHE_SHARDS],
+}
+
+/// One shard of the token cache: query word to its vocabulary matches.
+type CacheShard = FxHashMap<Box<str>, Box<[VocabMatch]>>;
+
+const TOKEN_CACHE_SHARDS: usize = 16;
+/// Words kept per shard: 16 x 8,192 words of a few hundred bytes each.
+const TOKEN_CACHE_SHARD_WORDS: usize = 8_192;
+
+impl TokenCache {
+    fn shard(&self, text: &str) -> &Mutex<CacheShard> {
+        let index = fnv1a(text.as_bytes()) as usize % TOKEN_CACHE_SHARDS;
+        &self.shards[index]
+    }
+
+    /// Appends the cached matches of `text` to `out`; false when not cached.
+    fn extend(&self, text: &str, out: &mut Vec<VocabMatch>) -> bool {
+        let Ok(shard) = self.shard(text).lock() else {
+            return false;
+        };
+        match shard.get(text) {
+            Some(matches) => {
+                out.extend_from_slice(matches);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn insert(&self, text: &str, matches: &[VocabMatch]) {
+        let Ok(mut shard) = self.shard(text).lock() else {
+            return;
+        };
+        if shard.len() >= TOKEN_CACHE_SHARD_WORDS {
+            shard.clear();
+        }
+        shard.insert(text.into(), matches.into());
+    }
 }
 
 /// Sorted (hash, token) pairs with a directory on the top bits of the
@@ -382,6 +433,24 @@ impl NameIndex {
     /// into each letter, so one changed letter is another name. Appends to
     /// `out` without duplicates.
     pub(crate) fn match_token(
+        &self,
+        text: &str,
+        class: TokenClass,
+        candidates: &mut Vec<TokenId>,
+        out: &mut Vec<VocabMatch>,
+    ) {
+        let cacheable = class == TokenClass::Word && text.len() >= MIN_FUZZY_LEN;
+        if cacheable && self.token_cache.extend(text, out) {
+            return;
+        }
+        let start = out.len();
+        self.match_token_uncached(text, class, candidates, out);
+        if cacheable {
+            self.token_cache.insert(text, &out[start..]);
+        }
+    }
+
+    fn match_token_uncached(
         &self,
         text: &str,
         class: TokenClass,
@@ -693,6 +762,23 @@ mod tests {
         let index = NameIndex::build(&[entity("1", &["Abdulhai Salek"])]);
         assert_eq!(matches(&index, "abdulhia"), ["abdulhai"]);
         assert_eq!(matches(&index, "slek"), ["salek"]);
+    }
+
+    #[test]
+    fn cached_word_matches_like_a_fresh_one() {
+        let index = NameIndex::build(&[entity("1", &["Abdulhai Salek", "Muammar Qaddafi"])]);
+        for word in ["abdulhia", "kadhafi", "nobodyknows"] {
+            let mut fresh = Vec::new();
+            index.match_token_uncached(word, TokenClass::Word, &mut Vec::new(), &mut fresh);
+            let first = matches(&index, word);
+            let second = matches(&index, word);
+            assert_eq!(first, second, "{word}");
+            let expected: Vec<String> = fresh
+                .iter()
+                .map(|m| index.vocab[m.token as usize].text.to_string())
+                .collect();
+            assert_eq!(first, expected, "{word}");
+        }
     }
 
     #[test]
