@@ -104,7 +104,7 @@ struct TokenCache {
 type CacheShard = FxHashMap<Box<str>, Box<[VocabMatch]>>;
 
 const TOKEN_CACHE_SHARDS: usize = 16;
-/// Words kept per shard: 16 x 8,192 words of a few hundred bytes each.
+/// Words kept per shard, so the cache holds at most 131,072 words.
 const TOKEN_CACHE_SHARD_WORDS: usize = 8_192;
 
 impl TokenCache {
