@@ -5,6 +5,7 @@
 //! mapping with the .proto field names, for example
 //! `{"end_to_end_id":"E2E-1","debtor":{"name":"Anna Schmidt"}}`.
 
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -26,6 +27,9 @@ pub struct ReplayArgs {
     pub unary: bool,
 }
 
+/// A transaction with the input line it was read from.
+type NumberedTransaction = (usize, Transaction);
+
 /// A line of the input that is not a transaction.
 #[derive(Debug)]
 struct BadLine {
@@ -35,7 +39,7 @@ struct BadLine {
 
 /// Reads transactions from the file; bad lines are returned separately so
 /// that one typo does not stop the replay.
-fn read_transactions(file: &PathBuf) -> anyhow::Result<(Vec<Transaction>, Vec<BadLine>)> {
+fn read_transactions(file: &PathBuf) -> anyhow::Result<(Vec<NumberedTransaction>, Vec<BadLine>)> {
     let reader: Box<dyn BufRead> = if file.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
@@ -53,14 +57,21 @@ fn read_transactions(file: &PathBuf) -> anyhow::Result<(Vec<Transaction>, Vec<Ba
             continue;
         }
         match serde_json::from_str::<Transaction>(&line) {
-            Ok(transaction) => transactions.push(transaction),
+            Ok(transaction) => transactions.push((line_number, transaction)),
             Err(error) => bad.push(BadLine {
                 line: line_number,
-                message: error.to_string(),
+                message: json_problem(&error),
             }),
         }
     }
     Ok((transactions, bad))
+}
+
+/// Describes a JSON error by its column, since each transaction is one line.
+fn json_problem(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let reason = text.split(" at line ").next().unwrap_or(&text);
+    format!("invalid JSON at column {}: {reason}", error.column())
 }
 
 /// Runs the replay; returns 0 when every line was screened, 2 when some
@@ -75,6 +86,30 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
             problem.message
         );
     }
+    // Input lines by transaction id, to name the line of a rejected one.
+    let mut lines_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for (line, transaction) in &transactions {
+        lines_of
+            .entry(transaction.end_to_end_id.clone())
+            .or_default()
+            .push(*line);
+    }
+    let transactions: Vec<Transaction> = transactions.into_iter().map(|(_, t)| t).collect();
+    let source = args.file.display().to_string();
+    let place = |id: &str| -> String {
+        match lines_of.get(id).map(Vec::as_slice) {
+            Some([line]) => format!("{source}: line {line}"),
+            Some(lines) => format!(
+                "{source}: lines {}",
+                lines
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => source.clone(),
+        }
+    };
     let mut client = ScreenerClient::connect(args.server.clone())
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.server))?;
@@ -93,7 +128,11 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
                     answered += 1;
                 }
                 Err(status) => {
-                    eprintln!("replay: transaction {id:?}: {}", status.message());
+                    eprintln!(
+                        "replay: {}: transaction {id:?}: {}",
+                        place(&id),
+                        status.message()
+                    );
                     rejected += 1;
                 }
             }
@@ -119,8 +158,10 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
         {
             if let Some(error) = &verdict.error {
                 eprintln!(
-                    "replay: transaction {:?}: {}",
-                    verdict.end_to_end_id, error.message
+                    "replay: {}: transaction {:?}: {}",
+                    place(&verdict.end_to_end_id),
+                    verdict.end_to_end_id,
+                    error.message
                 );
                 rejected += 1;
             } else {

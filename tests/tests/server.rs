@@ -712,5 +712,12 @@ async fn replay_exit_code_reports_rejected_lines() {
             .await
             .expect("replay runs");
         assert_eq!(code, 2, "unary {unary}: one line rejected");
+        let broken = server.dir.path().join("broken.jsonl");
+        let text = format!("{}\nnot json\n", good.replace("R-1", "R-4"));
+        std::fs::write(&broken, text).expect("write file");
+        let code = screener::replay::run(args(&broken))
+            .await
+            .expect("replay runs");
+        assert_eq!(code, 2, "unary {unary}: one line is not JSON");
     }
 }
