@@ -145,12 +145,13 @@ impl ListSet {
             metrics::set_list_entities(list, entities);
         }
         for report in &self.reports {
-            let published_ms = report
-                .published
-                .as_deref()
-                .and_then(date_to_unix_ms)
-                .unwrap_or(self.loaded_at_unix_ms);
-            metrics::set_list_age(&report.list, (now_ms - published_ms).max(0) as f64 / 1000.0);
+            let published = report.published.as_deref().and_then(date_to_unix_ms);
+            let published_ms = published.unwrap_or(self.loaded_at_unix_ms);
+            metrics::set_list_age(
+                &report.list,
+                (now_ms - published_ms).max(0) as f64 / 1000.0,
+                published.is_some(),
+            );
         }
     }
 }

@@ -18,6 +18,7 @@ pub const STAGE_SECONDS: &str = "screener_stage_duration_seconds";
 pub const OPEN_STREAMS: &str = "screener_open_streams";
 pub const LIST_ENTITIES: &str = "screener_list_entities";
 pub const LIST_AGE: &str = "screener_list_age_seconds";
+pub const LIST_DATED: &str = "screener_list_dated";
 pub const RELOADS: &str = "screener_reloads_total";
 pub const STATE_SIZE: &str = "screener_state_size_bytes";
 pub const ERRORS: &str = "screener_errors_total";
@@ -76,6 +77,10 @@ fn describe() {
         metrics::Unit::Seconds,
         "Seconds since each list's publication date (or load time when unknown)."
     );
+    describe_gauge!(
+        LIST_DATED,
+        "1 when a list states its publication date, 0 when its age counts from load time."
+    );
     describe_counter!(RELOADS, "List and rule reloads, by kind and result.");
     describe_gauge!(
         STATE_SIZE,
@@ -131,8 +136,9 @@ pub fn set_list_entities(list: &str, entities: usize) {
     gauge!(LIST_ENTITIES, "list" => list.to_string()).set(entities as f64);
 }
 
-pub fn set_list_age(list: &str, seconds: f64) {
+pub fn set_list_age(list: &str, seconds: f64, dated: bool) {
     gauge!(LIST_AGE, "list" => list.to_string()).set(seconds);
+    gauge!(LIST_DATED, "list" => list.to_string()).set(if dated { 1.0 } else { 0.0 });
 }
 
 pub fn set_state_size(column_family: &str, bytes: u64) {

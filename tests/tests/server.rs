@@ -512,6 +512,13 @@ async fn metrics_endpoint_exposes_counters() {
     assert!(value("screener_errors_total", "code=\"invalid_argument\"") >= 1.0);
     assert!(value("screener_stage_duration_seconds_count", "stage=\"total\"") >= 2.0);
     assert!(value("screener_list_entities", "list=\"test_watchlist\"") >= 5.0);
+    // The test watch list states no publication date.
+    let dated: Vec<f64> = samples
+        .iter()
+        .filter(|(n, labels, _)| n == "screener_list_dated" && labels.contains("test_watchlist"))
+        .map(|(_, _, v)| *v)
+        .collect();
+    assert_eq!(dated, [0.0], "{body}");
     assert!(
         body.contains("# TYPE screener_stage_duration_seconds histogram"),
         "{body}"
