@@ -100,8 +100,8 @@ pub struct ListSourceConfig {
     /// `uk_ofsi_csv`, `eu_xml`, `us_csl`, `bis_dpl`, `ftm_json`,
     /// `watchlist_csv`); detected from the content when absent.
     pub format: Option<String>,
-    /// Where the list is published, for operators. screener does not
-    /// download it: a job of yours fetches new copies into `path`.
+    /// The publisher's address of the list, for operators. screener does
+    /// not download it, so a job of yours fetches new copies into `path`.
     pub url: Option<String>,
 }
 

@@ -125,28 +125,28 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
 fn check_screen_args(args: &ScreenArgs) -> anyhow::Result<()> {
     if let Some(threshold) = args.threshold {
         if !(threshold > 0.0 && threshold <= 1.0) {
-            anyhow::bail!("--threshold {threshold} is outside (0, 1]; use for example 0.8");
+            anyhow::bail!("invalid --threshold {threshold}: it must be above 0 and at most 1, for example 0.8");
         }
     }
     if args.top == 0 {
-        anyhow::bail!("--top 0 would print no hit; use 1 or more");
+        anyhow::bail!("invalid --top 0: no hit would be printed; use 1 or more");
     }
     if args.wallet.as_ref().is_some_and(|w| w.trim().is_empty()) {
-        anyhow::bail!("--wallet is empty; give an address");
+        anyhow::bail!("missing --wallet value: give an address");
     }
     if let Some(spec) = &args.identifier {
         let value = spec
             .split_once(':')
             .map_or(spec.as_str(), |(_, value)| value);
         if value.trim().is_empty() {
-            anyhow::bail!("--identifier {spec:?} has no value; write KIND:VALUE or VALUE");
+            anyhow::bail!("missing value in --identifier {spec:?}: write KIND:VALUE or VALUE");
         }
     }
     if args.wallet.is_none()
         && args.identifier.is_none()
         && args.name.as_ref().is_some_and(|n| n.trim().is_empty())
     {
-        anyhow::bail!("the name is empty; give a name to screen");
+        anyhow::bail!("missing name: give a name to screen");
     }
     Ok(())
 }
@@ -464,7 +464,38 @@ pub fn check_rules(paths: Vec<PathBuf>) -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
     use screener_lists::{Name, NameType};
+
+    fn screen_args(argv: &[&str]) -> ScreenArgs {
+        let mut full = vec!["screener", "screen"];
+        full.extend_from_slice(argv);
+        match crate::cli::Cli::try_parse_from(full)
+            .expect("arguments parse")
+            .command
+        {
+            crate::cli::Command::Screen(args) => args,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn screen_rejects_unusable_options() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["--threshold", "2", "x"], "--threshold"),
+            (&["--threshold", "0", "x"], "--threshold"),
+            (&["--top", "0", "x"], "--top"),
+            (&["--wallet", " "], "--wallet"),
+            (&["--identifier", "imo:"], "--identifier"),
+            (&["  "], "name"),
+        ];
+        for (argv, named) in cases {
+            let error = check_screen_args(&screen_args(argv)).expect_err("rejected");
+            assert!(error.to_string().contains(named), "{argv:?}: {error}");
+        }
+        assert!(check_screen_args(&screen_args(&["--threshold", "0.9", "x"])).is_ok());
+        assert!(check_screen_args(&screen_args(&["--identifier", "9187629"])).is_ok());
+    }
 
     fn person(id: &str, name: &str) -> Entity {
         let mut entity = Entity::new("test", id, EntityKind::Person);
