@@ -46,9 +46,9 @@ impl Engine {
         Engine::start_with(config, false)
     }
 
-    /// Like [`Engine::start`]; with `reset_state`, a state directory that
-    /// holds a foreign or damaged database is erased and created afresh
-    /// instead of failing.
+    /// Starts like [`Engine::start`]. With `reset_state`, a foreign or
+    /// corrupt database in the state directory is erased and created afresh
+    /// instead of failing the start.
     pub fn start_with(config: Config, reset_state: bool) -> anyhow::Result<Arc<Engine>> {
         let lists = ListSet::load(&config.lists)?;
         let rules = RuleSet::load(&config.rules)?;
@@ -230,8 +230,8 @@ impl Engine {
     }
 
     /// Removes audit records (and their seen ids) older than
-    /// `retention_days`, in batches so the writer keeps serving screens
-    /// in between. Returns how many went.
+    /// `retention_days`, in batches so the writer serves screens in
+    /// between. Returns the number removed.
     pub async fn prune_audit(&self, retention_days: u64) -> usize {
         let retention_ms =
             i64::try_from(retention_days.saturating_mul(86_400_000)).unwrap_or(i64::MAX);

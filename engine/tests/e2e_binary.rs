@@ -100,7 +100,7 @@ fn damaged(name: &str, variant: usize) -> String {
     }
 }
 
-/// Every country code in the `[sets]` of a rule graph file.
+/// Collects every country code in the `[sets]` of a rule graph file.
 fn risk_countries(rules: &Path) -> HashSet<String> {
     let text = std::fs::read_to_string(rules).expect("default rules readable");
     let graph: toml::Table = text.parse().expect("default rules parse");

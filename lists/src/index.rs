@@ -104,8 +104,10 @@ struct TokenCache {
 type CacheShard = FxHashMap<Box<str>, Box<[VocabMatch]>>;
 
 const TOKEN_CACHE_SHARDS: usize = 16;
-/// Words kept per shard, so the cache holds at most 131,072 words.
+/// Words kept per shard, so the cache contains at most 131,072 words.
 const TOKEN_CACHE_SHARD_WORDS: usize = 8_192;
+/// Longest word cached, so client input cannot make entries large.
+const MAX_CACHED_WORD_BYTES: usize = 64;
 
 impl TokenCache {
     fn shard(&self, text: &str) -> &Mutex<CacheShard> {
@@ -439,7 +441,8 @@ impl NameIndex {
         candidates: &mut Vec<TokenId>,
         out: &mut Vec<VocabMatch>,
     ) {
-        let cacheable = class == TokenClass::Word && text.len() >= MIN_FUZZY_LEN;
+        let cacheable = class == TokenClass::Word
+            && (MIN_FUZZY_LEN..=MAX_CACHED_WORD_BYTES).contains(&text.len());
         if cacheable && self.token_cache.extend(text, out) {
             return;
         }

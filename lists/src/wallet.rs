@@ -312,8 +312,8 @@ fn bech32_polymod(hrp: &str, data: &[u8]) -> u32 {
     )
 }
 
-/// The BCH checksum polynomial of BIP 173 over 5-bit values, for callers
-/// that expand the human-readable part themselves.
+/// Computes the BCH checksum polynomial of BIP 173 over 5-bit values, for
+/// callers that expand the human-readable part themselves.
 pub fn bech32_polymod_values(values: impl IntoIterator<Item = u8>) -> u32 {
     const GENERATOR: [u32; 5] = [
         0x3b6a_57b2,

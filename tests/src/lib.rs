@@ -13,9 +13,9 @@ use screener_proto::v1::screener_client::ScreenerClient;
 use tempfile::TempDir;
 use tonic::transport::Channel;
 
-/// The published lists and evaluation set: `../shared/data` beside the
-/// repository, or SCREENER_DATA_DIR. Prints a note and returns `None` when
-/// absent, so the calling test can skip.
+/// Finds the published lists and evaluation set in SCREENER_DATA_DIR or in
+/// `shared/data` beside the repository. Prints a note and returns `None`
+/// when they are missing, so the calling test can skip.
 pub fn data_dir() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("SCREENER_DATA_DIR").map(PathBuf::from),

@@ -254,11 +254,12 @@ impl StateStore {
         }])
     }
 
-    /// Deletes the audit records of transactions screened before
-    /// `before_ms`, with their time index entries and seen ids, at most
-    /// `limit` of them; returns how many went. A transaction id pruned this
-    /// way is screened afresh if it is ever submitted again. Durable once
-    /// the handle resolves.
+    /// Deletes at most `limit` audit records of transactions screened before
+    /// `before_ms`, with their time index entries and seen ids.
+    ///
+    /// Returns the number deleted and the handle of the write, which is
+    /// durable once the handle resolves. A pruned transaction id is screened
+    /// afresh if it is submitted again.
     pub fn prune_audit(
         &self,
         before_ms: i64,
