@@ -25,7 +25,7 @@ use screener_lists::{
 /// Loads the default list bundle (`bundle/bundle.toml` in the repository);
 /// lists whose format has no loader in this build are left out.
 fn load_default_bundle() -> Vec<LoadedList> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bundle/bundle.toml");
+    let manifest = screener_lists::source_root().join("bundle/bundle.toml");
     match load_bundle(&manifest) {
         Ok(lists) => {
             for list in &lists {

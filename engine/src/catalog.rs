@@ -164,7 +164,7 @@ fn resolve_bundle(configured: &str) -> anyhow::Result<PathBuf> {
         return Ok(path.to_path_buf());
     }
     if path.is_relative() {
-        let from_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+        let from_source = screener_lists::source_root().join(path);
         if from_source.is_file() {
             return Ok(from_source);
         }

@@ -541,7 +541,7 @@ mod tests {
 
     #[test]
     fn example_file_matches_defaults() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/screener.example.toml");
+        let path = screener_lists::source_root().join("config/screener.example.toml");
         let config = Config::load(Some(&path), env(&[])).expect("example loads");
         assert_eq!(config, Config::default());
     }

@@ -17,7 +17,7 @@ use crate::cli::{ListsCommand, ScreenArgs};
 pub fn default_bundle() -> Option<PathBuf> {
     let candidates = [
         PathBuf::from("bundle/bundle.toml"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../bundle/bundle.toml"),
+        screener_lists::source_root().join("bundle/bundle.toml"),
     ];
     candidates.into_iter().find(|p| p.is_file())
 }

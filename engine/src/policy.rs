@@ -106,9 +106,7 @@ pub fn resolve(path: &std::path::Path) -> PathBuf {
     if path.is_absolute() || path.exists() {
         return path.to_path_buf();
     }
-    let from_source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(path);
+    let from_source = screener_lists::source_root().join(path);
     if from_source.exists() {
         from_source
     } else {

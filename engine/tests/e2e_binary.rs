@@ -27,7 +27,7 @@ impl ServerProcess {
             .arg("serve")
             .arg("--config")
             .arg(config)
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .current_dir(screener_lists::source_root())
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -121,7 +121,7 @@ struct Expected {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_screens_bundle_and_survives_sigkill() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = screener_lists::source_root();
     let bundle = root.join("bundle/bundle.toml");
     let lists = screener_lists::bundle::load_bundle(&bundle).expect("bundle loads");
 

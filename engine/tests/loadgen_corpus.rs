@@ -2,14 +2,12 @@
 //! unlisted names must draw no hit, or "unlisted" traffic would raise real
 //! alerts, and each of its listed names must be found.
 
-use std::path::Path;
-
 use screener::loadgen::NameCorpus;
 use screener_lists::matcher::{NameQuery, NameResult};
 use screener_lists::snapshot::Snapshot;
 
 fn bundle_snapshot() -> Snapshot {
-    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bundle/bundle.toml");
+    let bundle = screener_lists::source_root().join("bundle/bundle.toml");
     let lists = screener_lists::bundle::load_bundle(&bundle).expect("the bundle loads");
     Snapshot::build(lists)
 }

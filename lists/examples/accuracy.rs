@@ -50,7 +50,7 @@ fn main() -> ExitCode {
 
 fn run(data: &Path, bundle: bool, verbose: bool) -> Result<(), screener_lists::ListError> {
     let lists = if bundle {
-        load_bundle(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../bundle/bundle.toml"))?
+        load_bundle(&screener_lists::source_root().join("bundle/bundle.toml"))?
     } else {
         vec![load(&data.join(UN_LIST), &LoadOptions::default())?]
     };

@@ -4,11 +4,10 @@
 
 use screener_lists::accuracy::{default_data_dir, EvalSet};
 use screener_lists::{load_bundle, Snapshot};
-use std::path::Path;
 
 fn main() {
     let data = default_data_dir().expect("data folder: set SCREENER_DATA_DIR");
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bundle/bundle.toml");
+    let manifest = screener_lists::source_root().join("bundle/bundle.toml");
     let lists = load_bundle(&manifest).expect("bundle loads");
     let snapshot = Snapshot::build(lists);
     let set = EvalSet::read(&data.join("eval")).expect("evaluation set reads");

@@ -445,7 +445,7 @@ impl AccuracyReport {
 /// Finds the default data folder: `shared/data` beside the repository, or
 /// `SCREENER_DATA_DIR`.
 pub fn default_data_dir() -> Option<PathBuf> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+    let beside = crate::source_root().join("../shared/data");
     if beside.is_dir() {
         return Some(beside);
     }

@@ -39,6 +39,18 @@ pub mod source;
 pub mod text_scan;
 pub mod wallet;
 
+/// Returns the root of the source tree: the parent of the running crate's
+/// directory as Cargo sets it at run time (`cargo run`, `cargo test`,
+/// `cargo bench`), else as it was at build time. Every crate of the
+/// workspace is one level below the root. A build reused from a checkout at
+/// another path keeps that old path in its compile-time value.
+pub fn source_root() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("..")
+}
+
 pub use bundle::{load_bundle, BundleList, BundleManifest};
 pub use error::ListError;
 pub use identifier::IdentifierHit;

@@ -2,7 +2,7 @@
 //! loads, every list matches its manifest entry, and the copies are the
 //! publishers' files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
@@ -10,7 +10,7 @@ use screener_lists::source::InputFile;
 use screener_lists::{formats, load_bundle, BundleManifest, Format};
 
 fn bundle_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bundle")
+    screener_lists::source_root().join("bundle")
 }
 
 #[test]

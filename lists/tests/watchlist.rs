@@ -21,7 +21,7 @@ fn load_text(dir: &Path, text: &str) -> Result<LoadedList, ListError> {
 }
 
 fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/watchlist.example.csv")
+    screener_lists::source_root().join("docs/watchlist.example.csv")
 }
 
 const HEADER: &str =

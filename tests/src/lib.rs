@@ -19,7 +19,7 @@ use tonic::transport::Channel;
 pub fn data_dir() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("SCREENER_DATA_DIR").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")),
+        Some(screener_lists::source_root().join("../shared/data")),
     ];
     let found = candidates
         .into_iter()

@@ -7,11 +7,11 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The data folder, if present.
 pub fn data_dir() -> Option<PathBuf> {
-    let beside_repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+    let beside_repo = screener_lists::source_root().join("../shared/data");
     if beside_repo.is_dir() {
         return Some(beside_repo);
     }
