@@ -101,9 +101,12 @@ pub(crate) fn series_key(prefix: &[u8], key: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Bytes of the bucket index at the end of a bucket key.
+pub(crate) const BUCKET_INDEX_LEN: usize = 8;
+
 /// The key of one bucket of a series.
 pub(crate) fn bucket_key(series: &[u8], bucket: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(series.len() + 8);
+    let mut out = Vec::with_capacity(series.len() + BUCKET_INDEX_LEN);
     out.extend_from_slice(series);
     out.extend_from_slice(&bucket.to_be_bytes());
     out

@@ -16,14 +16,14 @@ use std::path::{Path, PathBuf};
 
 use rocksdb::CompactionDecision as FilterDecision;
 use rocksdb::{
-    BlockBasedOptions, ColumnFamilyDescriptor, DBCompressionType, ErrorKind, IteratorMode, Options,
-    WriteOptions, DB,
+    BlockBasedOptions, ColumnFamilyDescriptor, DBCompressionType, ErrorKind, IteratorMode,
+    MemtableFactory, Options, ReadOptions, SliceTransform, WriteOptions, DB,
 };
 use tracing::{info, warn};
 
 use super::bucket::merge_operator;
 use super::error::StateError;
-use super::keys::{parse_bucket_key, BucketKeyParts};
+use super::keys::{parse_bucket_key, BucketKeyParts, BUCKET_INDEX_LEN};
 use super::options::{Clock, OpenOptions};
 
 pub(crate) const CF_META: &str = "meta";
@@ -181,6 +181,8 @@ fn open_with_families(dir: &Path, options: &OpenOptions, create: bool) -> Result
     db_options.increase_parallelism(cores);
     db_options.set_max_background_jobs(cores.clamp(2, 8));
     db_options.set_keep_log_file_num(4);
+    // One thread writes; the hash memtable of aggregates requires this.
+    db_options.set_allow_concurrent_memtable_write(false);
     let families = COLUMN_FAMILIES.iter().map(|name| {
         ColumnFamilyDescriptor::new(*name, family_options(name, &options.expiry_clock))
     });
@@ -197,6 +199,8 @@ fn family_options(name: &str, clock: &Clock) -> Options {
     }
     family.set_block_based_table_factory(&table);
     if name == CF_AGGREGATES {
+        // Prefix bloom filters: loading a series new to the cache skips
+        // every file without that series.
         family.set_merge_operator_associative("screener-bucket-merge", merge_operator);
         let clock = clock.clone();
         family.set_compaction_filter(
@@ -207,8 +211,36 @@ fn family_options(name: &str, clock: &Clock) -> Options {
             },
         );
         family.set_periodic_compaction_seconds(PERIODIC_COMPACTION_SECS);
+        // Every read of this family scans the buckets of one series, and
+        // each write adds to one. Hashing the series key to its own small
+        // skip list keeps a memtable insert cheap however many series the
+        // memtable holds.
+        family.set_prefix_extractor(SliceTransform::create(
+            "screener-series-key",
+            series_of_bucket_key,
+            Some(is_bucket_key),
+        ));
+        family.set_memtable_factory(MemtableFactory::HashSkipList {
+            bucket_count: 1 << 20,
+            height: 4,
+            branching_factor: 4,
+        });
+        family.set_memtable_prefix_bloom_ratio(0.1);
+        table.set_bloom_filter(10.0, false);
+        table.set_whole_key_filtering(false);
+        family.set_block_based_table_factory(&table);
     }
     family
+}
+
+/// Returns a bucket key without its bucket index: the prefix extractor of
+/// the aggregates family.
+fn series_of_bucket_key(key: &[u8]) -> &[u8] {
+    &key[..key.len().saturating_sub(BUCKET_INDEX_LEN)]
+}
+
+fn is_bucket_key(key: &[u8]) -> bool {
+    key.len() > BUCKET_INDEX_LEN
 }
 
 /// Returns whether a bucket ended more than its window plus the slack
@@ -244,7 +276,14 @@ fn write_marker(db: &DB, dir: &Path) -> Result<(), StateError> {
 fn is_empty(db: &DB) -> Result<bool, StateError> {
     for name in COLUMN_FAMILIES {
         let family = handle(db, name)?;
-        if let Some(item) = db.iterator_cf(family, IteratorMode::Start).next() {
+        // A whole-family scan crosses series, so it must ignore the
+        // aggregates prefix extractor.
+        let mut options = ReadOptions::default();
+        options.set_total_order_seek(true);
+        if let Some(item) = db
+            .iterator_cf_opt(family, options, IteratorMode::Start)
+            .next()
+        {
             item.map_err(|source| StateError::Read { cf: name, source })?;
             return Ok(false);
         }

@@ -161,6 +161,8 @@ impl SeriesCell {
             return Ok(());
         }
         let mut options = ReadOptions::default();
+        // Both bounds lie in this series, the family's prefix.
+        options.set_prefix_same_as_start(true);
         options.set_iterate_lower_bound(bucket_key(&self.key, from));
         options.set_iterate_upper_bound(bucket_key(&self.key, state.loaded_from));
         let family = handle(db, CF_AGGREGATES)?;

@@ -6,6 +6,14 @@
 //! as the [`SyncPolicy`] requires, and only then completes each request. A
 //! batch is atomic, so each transaction's aggregate updates, seen id and
 //! audit record are written all together or not at all.
+//!
+//! Under [`SyncPolicy::EveryBatch`] the fsync runs on a second thread, so
+//! the writer fills the next group's batch while the previous one syncs.
+//! The WAL is one sequential file, so one fsync covers every group written
+//! before it. The sync thread takes all groups waiting, syncs once, and
+//! completes them in order. A group is visible to RocksDB reads before its
+//! fsync ends, but its transaction ids stay in the in-flight map and its
+//! series stay pending until then, so no caller acts on it early.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -45,6 +53,16 @@ pub(crate) enum Op {
     },
 }
 
+impl Op {
+    fn order_key(&self) -> (&'static str, &[u8]) {
+        match self {
+            Op::Put { cf, key, .. } | Op::Merge { cf, key, .. } | Op::Delete { cf, key } => {
+                (cf, key)
+            }
+        }
+    }
+}
+
 /// A commit waiting for the writer thread.
 pub(crate) struct WriteRequest {
     pub ops: Vec<Op>,
@@ -64,14 +82,55 @@ pub(crate) struct WriterCounters {
     pub syncs: AtomicU64,
 }
 
-/// The channel to the writer thread and its handle. Dropping it closes the
-/// channel; the thread writes what is queued, syncs, and exits, and drop
-/// waits for that.
-pub(crate) struct Writer {
-    /// Cloned by nothing: requests go through this one sender, so dropping
-    /// it is what stops the thread.
-    sender: Option<Sender<WriteRequest>>,
+/// A thread fed by one channel. Dropping it closes the channel; the thread
+/// handles what is queued and exits, and drop waits for that.
+struct Worker<T> {
+    /// Cloned by nothing: work goes through this one sender, so dropping it
+    /// is what stops the thread.
+    sender: Option<Sender<T>>,
     thread: Option<JoinHandle<()>>,
+    name: &'static str,
+}
+
+impl<T: Send + 'static> Worker<T> {
+    fn start(
+        name: &'static str,
+        body: impl FnOnce(Receiver<T>) + Send + 'static,
+    ) -> std::io::Result<Worker<T>> {
+        let (sender, receiver) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || body(receiver))?;
+        Ok(Worker {
+            sender: Some(sender),
+            thread: Some(thread),
+            name,
+        })
+    }
+
+    /// Queues `item`; returns it when the thread is gone.
+    fn send(&self, item: T) -> Result<(), T> {
+        match &self.sender {
+            Some(sender) => sender.send(item).map_err(|error| error.0),
+            None => Err(item),
+        }
+    }
+}
+
+impl<T> Drop for Worker<T> {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                error!(thread = self.name, "state thread panicked");
+            }
+        }
+    }
+}
+
+/// The writer thread. Dropping it writes and syncs what is queued first.
+pub(crate) struct Writer {
+    worker: Worker<WriteRequest>,
 }
 
 impl Writer {
@@ -80,39 +139,21 @@ impl Writer {
         policy: SyncPolicy,
         max_group: usize,
     ) -> Result<Writer, StateError> {
-        let (sender, receiver) = mpsc::channel();
         let dir = shared.dir.clone();
-        let thread = std::thread::Builder::new()
-            .name("state-writer".to_owned())
-            .spawn(move || run(&shared, &receiver, policy, max_group.max(1)))
-            .map_err(|source| StateError::Io {
-                dir,
-                action: "start the writer thread for",
-                source,
-            })?;
-        Ok(Writer {
-            sender: Some(sender),
-            thread: Some(thread),
+        let worker = Worker::start("state-writer", move |receiver| {
+            run(&shared, &receiver, policy, max_group.max(1))
         })
+        .map_err(|source| StateError::Io {
+            dir,
+            action: "start the writer thread for",
+            source,
+        })?;
+        Ok(Writer { worker })
     }
 
     /// Queues a request. On failure returns it so the caller can undo it.
     pub(crate) fn send(&self, request: WriteRequest) -> Result<(), WriteRequest> {
-        match &self.sender {
-            Some(sender) => sender.send(request).map_err(|error| error.0),
-            None => Err(request),
-        }
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        drop(self.sender.take());
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                error!("state writer thread panicked");
-            }
-        }
+        self.worker.send(request)
     }
 }
 
@@ -172,7 +213,22 @@ impl SyncClock {
     }
 }
 
-fn run(shared: &Shared, receiver: &Receiver<WriteRequest>, policy: SyncPolicy, max_group: usize) {
+fn run(
+    shared: &Arc<Shared>,
+    receiver: &Receiver<WriteRequest>,
+    policy: SyncPolicy,
+    max_group: usize,
+) {
+    let syncer = match policy {
+        SyncPolicy::EveryBatch => match start_syncer(Arc::clone(shared)) {
+            Ok(syncer) => Some(syncer),
+            Err(source) => {
+                error!(error = %source, "could not start the state sync thread; syncing in the writer");
+                None
+            }
+        },
+        _ => None,
+    };
     let mut clock = SyncClock {
         policy,
         last_sync: Instant::now(),
@@ -201,18 +257,72 @@ fn run(shared: &Shared, receiver: &Receiver<WriteRequest>, policy: SyncPolicy, m
                     Err(_) => break,
                 }
             }
-            let result = write_group(shared, &group, policy == SyncPolicy::EveryBatch);
-            clock.unsynced |= result.is_ok() && policy != SyncPolicy::EveryBatch;
-            complete(shared, group, result);
+            match &syncer {
+                Some(syncer) => {
+                    let result = write_group(shared, &group, false);
+                    // The sync thread stops only when `syncer` is dropped below.
+                    let _ = syncer.send(Written { group, result });
+                }
+                None => {
+                    let sync = policy == SyncPolicy::EveryBatch;
+                    let result = write_group(shared, &group, sync);
+                    clock.unsynced |= result.is_ok() && !sync;
+                    complete(shared, group, result);
+                }
+            }
         }
         if clock.sync_due() {
             sync_wal(shared, &mut clock);
         }
     }
+    // Joins the sync thread after it synced and completed every group.
+    drop(syncer);
     if clock.unsynced || policy == SyncPolicy::None {
         sync_wal(shared, &mut clock);
     }
     info!(dir = %shared.dir.display(), "state writer stopped");
+}
+
+/// A written group on its way to the sync thread.
+struct Written {
+    group: Vec<WriteRequest>,
+    result: Result<(), StateError>,
+}
+
+/// Starts the thread that fsyncs written groups and then completes them.
+fn start_syncer(shared: Arc<Shared>) -> std::io::Result<Worker<Written>> {
+    Worker::start("state-sync", move |receiver| sync_loop(&shared, &receiver))
+}
+
+fn sync_loop(shared: &Shared, receiver: &Receiver<Written>) {
+    while let Ok(first) = receiver.recv() {
+        let mut written = vec![first];
+        while let Ok(next) = receiver.try_recv() {
+            written.push(next);
+        }
+        let mut synced = Ok(());
+        if written.iter().any(|group| group.result.is_ok()) {
+            match shared.db.flush_wal(true) {
+                Ok(()) => {
+                    shared.counters.syncs.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(source) => {
+                    error!(error = %source, "state WAL sync failed; rejecting further writes");
+                    let _ = shared.failure.set(source.to_string());
+                    synced = Err(StateError::Write { source });
+                }
+            }
+        }
+        for Written { group, result } in written {
+            let result = match (&synced, result) {
+                (Err(StateError::Write { source }), Ok(())) => Err(StateError::Write {
+                    source: source.clone(),
+                }),
+                (_, result) => result,
+            };
+            complete(shared, group, result);
+        }
+    }
 }
 
 fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<(), StateError> {
@@ -221,8 +331,12 @@ fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<()
             reason: reason.clone(),
         });
     }
+    // In key order, consecutive memtable inserts share most of their skip
+    // list search. The sort is stable, so writes to one key keep their order.
+    let mut ops: Vec<&Op> = group.iter().flat_map(|request| &request.ops).collect();
+    ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     let mut batch = WriteBatch::default();
-    for op in group.iter().flat_map(|request| &request.ops) {
+    for op in ops {
         match op {
             Op::Put { cf, key, value } => batch.put_cf(handle(&shared.db, cf)?, key, value),
             Op::Merge { cf, key, value } => batch.merge_cf(handle(&shared.db, cf)?, key, value),
