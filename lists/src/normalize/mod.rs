@@ -83,17 +83,23 @@ impl NormalizedName {
 /// Normalizes a name.
 pub fn normalize(name: &str) -> NormalizedName {
     let (main, reordered) = split_surname_first(name);
+    // The parts are folded into one text and tokenized together, so a
+    // phrase that spans them ("DER BERG, Anna van") is read as in the
+    // reordered name, and normalizing the output again changes nothing.
+    let mut folded_latin = String::new();
+    let mut folded_script = String::new();
+    let mut has_script = false;
+    for part in [reordered, Some(main)].into_iter().flatten() {
+        fold_to_latin(part, &mut folded_latin);
+        folded_latin.push(' ');
+        has_script |= fold_keeping_script(part, &mut folded_script);
+        folded_script.push(' ');
+    }
     let mut latin = Vec::new();
     let mut script = Vec::new();
-    let mut buffer = String::new();
-    for part in [reordered, Some(main)].into_iter().flatten() {
-        buffer.clear();
-        fold_to_latin(part, &mut buffer);
-        tokenize(&buffer, MAX_TOKENS, &mut latin);
-        buffer.clear();
-        if fold_keeping_script(part, &mut buffer) {
-            tokenize(&buffer, MAX_TOKENS, &mut script);
-        }
+    tokenize(&folded_latin, MAX_TOKENS, &mut latin);
+    if has_script {
+        tokenize(&folded_script, MAX_TOKENS, &mut script);
     }
     finish(&mut latin);
     finish(&mut script);
@@ -204,6 +210,15 @@ mod tests {
     #[test]
     fn surname_first_is_reordered() {
         assert_eq!(texts("SALEK, Abdulhai"), ["abdulhai", "salek"]);
+    }
+
+    #[test]
+    fn phrase_across_reordered_parts_is_one_term() {
+        assert_eq!(texts("DE CV, Grupo SA"), ["grupo", "sadecv"]);
+        // Found by the idempotence property: "n" and "v" from the two
+        // parts joined into the legal form "nv" only on a second pass.
+        let once = normalize("\u{1D54D}{,\u{05DF}");
+        assert_eq!(once.latin, normalize(&once.latin_text()).latin);
     }
 
     #[test]
