@@ -22,6 +22,9 @@ use screener_lists::{
     DEFAULT_THRESHOLD,
 };
 
+#[global_allocator]
+static ALLOCATOR: screener_benches::Allocator = screener_benches::Allocator;
+
 /// Loads the default list bundle (`bundle/bundle.toml` in the repository);
 /// lists whose format has no loader in this build are left out.
 fn load_default_bundle() -> Vec<LoadedList> {

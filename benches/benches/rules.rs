@@ -8,6 +8,9 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use screener_rules::{Decision, Evaluation, Facts, Role, RuleGraph, WalletSide};
 
+#[global_allocator]
+static ALLOCATOR: screener_benches::Allocator = screener_benches::Allocator;
+
 /// The facts of one transaction, and the decision the default graph gives it.
 #[derive(Clone)]
 struct Transaction {

@@ -20,6 +20,9 @@ use screener::state::{
     OpenOptions, StateStore, SyncPolicy,
 };
 
+#[global_allocator]
+static ALLOCATOR: screener_benches::Allocator = screener_benches::Allocator;
+
 const T0: i64 = 1_700_000_000_000;
 const DEBTORS: u64 = 10_000;
 const CREDITORS: u64 = 50_000;

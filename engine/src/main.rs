@@ -2,6 +2,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: the server allocates per request (decoded strings, verdicts,
+/// write batches) on every core, and glibc's allocator took about a fifth
+/// of a server profile under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match screener::cli::run(screener::cli::Cli::parse()) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
