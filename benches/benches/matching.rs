@@ -14,6 +14,7 @@ use criterion::{
 };
 use std::hint::black_box;
 use std::path::Path;
+use std::time::Instant;
 
 use screener_lists::accuracy::{default_data_dir, read_rows, EvalRow};
 use screener_lists::normalize::normalize;
@@ -63,6 +64,51 @@ fn eval_queries(data: &Path) -> Vec<EvalRow> {
         }
     }
     rows
+}
+
+/// Prints the latency percentiles of name queries against a snapshot built
+/// just now: once cold (the first query of each name after the build, so
+/// no cached typo candidates) and once warm (the same queries again). Each
+/// query is timed alone, on one thread. The queries are every exact and
+/// perturbed positive and the first 5,000 negatives, each once.
+fn print_name_latency(lists: &[LoadedList], data: &Path) {
+    let read = |name: &str| read_rows(&data.join("eval").join(name)).unwrap_or_default();
+    let mut rows = read("un_persons_positive_exact.csv");
+    rows.extend(read("un_persons_positive_perturbed.csv"));
+    rows.extend(read("persons_negative_global.csv").into_iter().take(5_000));
+    let queries: Vec<NameQuery> = rows
+        .iter()
+        .map(|row| NameQuery {
+            top_k: None,
+            ..row.query(DEFAULT_THRESHOLD)
+        })
+        .collect();
+    let snapshot = Snapshot::build(lists.to_vec());
+    for pass in ["cold", "warm"] {
+        let mut nanos: Vec<u64> = queries
+            .iter()
+            .map(|query| {
+                let started = Instant::now();
+                black_box(snapshot.screen_name(query));
+                started.elapsed().as_nanos() as u64
+            })
+            .collect();
+        nanos.sort_unstable();
+        let at = |q: f64| {
+            let index = ((nanos.len() as f64 - 1.0) * q).round() as usize;
+            nanos.get(index).copied().unwrap_or(0) as f64 / 1000.0
+        };
+        eprintln!(
+            "bundle name query, {pass}, {} queries: p50 {:.1} us, p90 {:.1} us, p99 {:.1} us, \
+             p99.9 {:.1} us, max {:.1} us",
+            nanos.len(),
+            at(0.5),
+            at(0.9),
+            at(0.99),
+            at(0.999),
+            at(1.0)
+        );
+    }
 }
 
 /// Screens the queries in turn, one per iteration.
@@ -119,6 +165,7 @@ fn bench_bundle(c: &mut Criterion) {
         stats.name_index_bytes,
         stats.name_index_bytes / stats.name_forms.max(1)
     );
+    print_name_latency(&lists, &data);
     let rows = eval_queries(&data);
     let queries: Vec<NameQuery> = rows
         .iter()

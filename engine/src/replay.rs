@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use screener_proto::v1::screener_client::ScreenerClient;
@@ -27,44 +28,73 @@ pub struct ReplayArgs {
     pub unary: bool,
 }
 
-/// A transaction with the input line it was read from.
-type NumberedTransaction = (usize, Transaction);
+/// Input lines by transaction id, filled by the reader, to name the line
+/// of a rejected transaction.
+type LinesOf = Arc<Mutex<HashMap<String, Vec<usize>>>>;
 
-/// A line of the input that is not a transaction.
-#[derive(Debug)]
-struct BadLine {
-    line: usize,
-    message: String,
+/// Counts of the lines the reader thread read.
+struct ReadSummary {
+    /// Transactions sent on.
+    sent: usize,
+    /// Lines that were not transactions.
+    bad: usize,
 }
 
-/// Reads transactions from the file; bad lines are returned separately so
+/// Reads the file line by line on its own thread and sends each
+/// transaction on as soon as it is parsed, so a replay from standard input
+/// screens lines as they arrive. Bad lines are reported and skipped, so
 /// that one typo does not stop the replay.
-fn read_transactions(file: &PathBuf) -> anyhow::Result<(Vec<NumberedTransaction>, Vec<BadLine>)> {
-    let reader: Box<dyn BufRead> = if file.as_os_str() == "-" {
+fn spawn_reader(
+    file: PathBuf,
+    sender: mpsc::Sender<Transaction>,
+    lines_of: LinesOf,
+) -> anyhow::Result<std::thread::JoinHandle<anyhow::Result<ReadSummary>>> {
+    let reader: Box<dyn BufRead + Send> = if file.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
-        let opened = std::fs::File::open(file)
+        let opened = std::fs::File::open(&file)
             .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
         Box::new(std::io::BufReader::new(opened))
     };
-    let mut transactions = Vec::new();
-    let mut bad = Vec::new();
-    for (index, line) in reader.lines().enumerate() {
-        let line_number = index + 1;
-        let line =
-            line.map_err(|e| anyhow::anyhow!("{}: line {line_number}: {e}", file.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Transaction>(&line) {
-            Ok(transaction) => transactions.push((line_number, transaction)),
-            Err(error) => bad.push(BadLine {
-                line: line_number,
-                message: json_problem(&error),
-            }),
-        }
-    }
-    Ok((transactions, bad))
+    let thread = std::thread::Builder::new()
+        .name("replay-reader".to_owned())
+        .spawn(move || {
+            let mut summary = ReadSummary { sent: 0, bad: 0 };
+            for (index, line) in reader.lines().enumerate() {
+                let line_number = index + 1;
+                let line = line
+                    .map_err(|e| anyhow::anyhow!("{}: line {line_number}: {e}", file.display()))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let transaction = match serde_json::from_str::<Transaction>(&line) {
+                    Ok(transaction) => transaction,
+                    Err(error) => {
+                        eprintln!(
+                            "replay: {}: line {line_number}: not a transaction, skipped: {}",
+                            file.display(),
+                            json_problem(&error)
+                        );
+                        summary.bad += 1;
+                        continue;
+                    }
+                };
+                lines_of
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .entry(transaction.end_to_end_id.clone())
+                    .or_default()
+                    .push(line_number);
+                if sender.blocking_send(transaction).is_err() {
+                    // The sending side ended, and its error is reported there.
+                    break;
+                }
+                summary.sent += 1;
+            }
+            Ok(summary)
+        })
+        .map_err(|e| anyhow::anyhow!("failed to start the input reader thread: {e}"))?;
+    Ok(thread)
 }
 
 /// Describes a JSON error by its column, since each transaction is one line.
@@ -77,26 +107,18 @@ fn json_problem(error: &serde_json::Error) -> String {
 /// Runs the replay; returns 0 when every line was screened, 2 when some
 /// lines were not transactions or the server rejected some transactions.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
-    let (transactions, bad) = read_transactions(&args.file)?;
-    for problem in &bad {
-        eprintln!(
-            "replay: {}: line {}: not a transaction, skipped: {}",
-            args.file.display(),
-            problem.line,
-            problem.message
-        );
-    }
-    // Input lines by transaction id, to name the line of a rejected one.
-    let mut lines_of: HashMap<String, Vec<usize>> = HashMap::new();
-    for (line, transaction) in &transactions {
-        lines_of
-            .entry(transaction.end_to_end_id.clone())
-            .or_default()
-            .push(*line);
-    }
-    let transactions: Vec<Transaction> = transactions.into_iter().map(|(_, t)| t).collect();
+    let mut client = ScreenerClient::connect(args.server.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.server))?;
+    let lines_of: LinesOf = Arc::default();
+    let (sender, mut receiver) = mpsc::channel(1024);
+    let reader = spawn_reader(args.file.clone(), sender, Arc::clone(&lines_of))?;
+
     let source = args.file.display().to_string();
     let place = |id: &str| -> String {
+        let lines_of = lines_of
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         match lines_of.get(id).map(Vec::as_slice) {
             Some([line]) => format!("{source}: line {line}"),
             Some(lines) => format!(
@@ -110,21 +132,18 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
             None => source.clone(),
         }
     };
-    let mut client = ScreenerClient::connect(args.server.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.server))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let expected = transactions.len();
     let mut answered = 0usize;
     let mut rejected = 0usize;
 
     if args.unary {
-        for transaction in transactions {
+        while let Some(transaction) = receiver.recv().await {
             let id = transaction.end_to_end_id.clone();
             match client.screen(transaction).await {
                 Ok(response) => {
                     writeln!(out, "{}", serde_json::to_string(response.get_ref())?)?;
+                    out.flush()?;
                     answered += 1;
                 }
                 Err(status) => {
@@ -138,14 +157,6 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
             }
         }
     } else {
-        let (sender, receiver) = mpsc::channel(1024);
-        let feeder = tokio::spawn(async move {
-            for transaction in transactions {
-                if sender.send(transaction).await.is_err() {
-                    break;
-                }
-            }
-        });
         let mut verdicts = client
             .screen_stream(ReceiverStream::new(receiver))
             .await
@@ -168,10 +179,14 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
                 answered += 1;
             }
             writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
+            out.flush()?;
         }
-        feeder.await?;
     }
     out.flush()?;
+    let summary = tokio::task::spawn_blocking(move || reader.join())
+        .await?
+        .map_err(|_| anyhow::anyhow!("the input reader panicked"))??;
+    let expected = summary.sent;
     if answered + rejected < expected {
         anyhow::bail!(
             "{} of {expected} transactions got no verdict",
@@ -181,7 +196,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     if rejected > 0 {
         eprintln!("replay: the server rejected {rejected} of {expected} transactions");
     }
-    Ok(if bad.is_empty() && rejected == 0 {
+    Ok(if summary.bad == 0 && rejected == 0 {
         0
     } else {
         2

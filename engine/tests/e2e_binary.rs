@@ -305,6 +305,55 @@ async fn binary_screens_bundle_and_survives_sigkill() {
     assert_eq!(retried.hits, first.hits);
     assert_eq!(retried.aggregates, first.aggregates);
 
+    replay_from_open_stdin_answers_each_line(&server.grpc_url);
+
     let status = server.terminate();
     assert!(status.success(), "SIGTERM exits 0, got {status}");
+}
+
+/// `screener replay -` prints each verdict while its standard input is
+/// still open, as a pipe from a live feed needs.
+fn replay_from_open_stdin_answers_each_line(grpc_url: &str) {
+    use std::io::Write;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_screener"))
+        .args(["replay", "-", "--server", grpc_url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("replay starts");
+    let mut input = child.stdin.take().expect("stdin piped");
+    let output = child.stdout.take().expect("stdout piped");
+    let (lines_sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines() {
+            if lines_sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    for n in 1..=2 {
+        let id = format!("REPLAY-STDIN-{n}");
+        writeln!(
+            input,
+            r#"{{"end_to_end_id":"{id}","instructed_amount":{{"value":"120.00","currency":"EUR"}},"debtor":{{"name":"Anna Schmidt","iban":"DE89370400440532013000"}},"creditor":{{"name":"Jean Dupont","iban":"FR1420041010050500013M02606"}}}}"#
+        )
+        .expect("write a line to replay");
+        input.flush().expect("flush replay input");
+        // A guard against hanging, not a speed check: a replay that waits
+        // for the end of its input never prints while the input is open.
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("replay printed a verdict while its input was still open")
+            .expect("replay output readable");
+        let verdict: serde_json::Value = serde_json::from_str(&line).expect("verdict is JSON");
+        assert_eq!(verdict["end_to_end_id"], id.as_str(), "{line}");
+    }
+    drop(input);
+    let status = child.wait().expect("replay exits");
+    assert!(
+        status.success(),
+        "replay exits 0 at the end of its input, got {status}"
+    );
 }
