@@ -18,6 +18,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod currency;
 pub mod engine;
 pub mod error;
 pub mod eval;

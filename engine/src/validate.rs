@@ -20,6 +20,7 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
         parse_amount(&amount.value)
             .map_err(|reason| ServerError::invalid("instructed_amount.value", reason))?;
         check_currency("instructed_amount.currency", &amount.currency)?;
+        check_decimals("instructed_amount.value", &amount.value, &amount.currency)?;
     }
     let parties = [
         ("debtor", &tx.debtor),
@@ -221,6 +222,32 @@ fn check_currency(field: &str, value: &str) -> Result<(), ServerError> {
     ))
 }
 
+/// Rejects an amount with more significant decimal places than its ISO 4217
+/// currency has ("12.345" EUR), since the currency cannot settle it.
+/// Trailing zeros are allowed ("1000.00" JPY). Other codes, such as crypto
+/// asset tickers, are not checked here.
+fn check_decimals(field: &str, value: &str, currency: &str) -> Result<(), ServerError> {
+    let Some(allowed) = crate::currency::minor_units(currency) else {
+        return Ok(());
+    };
+    let fraction = value
+        .trim()
+        .split_once('.')
+        .map_or("", |(_, fraction)| fraction);
+    let places = fraction.trim_end_matches('0').len();
+    if places <= allowed as usize {
+        return Ok(());
+    }
+    Err(ServerError::invalid(
+        field,
+        format!(
+            "{:?} has {places} decimal places but {} has {allowed}; round the amount to {allowed}",
+            truncate(value.trim()),
+            currency.to_ascii_uppercase()
+        ),
+    ))
+}
+
 /// Parses a decimal amount string such as "1250.00"; rejects negatives,
 /// exponents and non-finite values.
 pub fn parse_amount(text: &str) -> Result<f64, String> {
@@ -323,6 +350,31 @@ mod tests {
         let mut bad_date = valid();
         bad_date.debtor.as_mut().expect("debtor").birth_date = "12/05/1970".into();
         assert_eq!(field_of(&bad_date), "debtor.birth_date");
+    }
+
+    #[test]
+    fn decimals_beyond_currency_are_rejected() {
+        let with_amount = |value: &str, currency: &str| {
+            let mut tx = valid();
+            tx.instructed_amount = Some(Amount {
+                value: value.into(),
+                currency: currency.into(),
+            });
+            check_transaction(&tx, &LimitsConfig::default())
+        };
+        assert_eq!(with_amount("12.34", "EUR"), Ok(()));
+        assert_eq!(with_amount("12.340", "EUR"), Ok(()));
+        assert_eq!(with_amount("1000.00", "JPY"), Ok(()));
+        assert_eq!(with_amount("1.250", "KWD"), Ok(()));
+        assert_eq!(with_amount("0.123456789", "ETH"), Ok(()));
+        let mut too_fine = valid();
+        too_fine.instructed_amount = Some(Amount {
+            value: "12.345".into(),
+            currency: "EUR".into(),
+        });
+        assert_eq!(field_of(&too_fine), "instructed_amount.value");
+        assert!(with_amount("1000.5", "JPY").is_err());
+        assert!(with_amount("1.2345", "KWD").is_err());
     }
 
     #[test]

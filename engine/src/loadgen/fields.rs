@@ -61,15 +61,17 @@ const IBAN_LAYOUTS: [(&str, &str); 20] = [
     ("QA", "4a21c"),
 ];
 
-/// Draws an amount as a decimal string with two places.
-pub fn amount(rng: &mut impl Rng) -> String {
+/// Draws an amount in `currency` as a decimal string with the currency's
+/// decimal places (two for codes that are not ISO 4217).
+pub fn amount(rng: &mut impl Rng, currency: &str) -> String {
     let value = if rng.random_bool(JUST_UNDER_THRESHOLD_SHARE) {
         9_000.0 + f64::from(rng.random_range(0..100_000u32)) / 100.0
     } else {
         let log_value = AMOUNT_MEDIAN.ln() + AMOUNT_LOG_SIGMA * standard_normal(rng);
         log_value.exp().clamp(1.0, AMOUNT_MAX)
     };
-    format!("{value:.2}")
+    let places = crate::currency::minor_units(currency).unwrap_or(2) as usize;
+    format!("{value:.places$}")
 }
 
 /// Draws from the standard normal distribution (Box-Muller transform).
@@ -236,10 +238,12 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(4);
         let mut just_under = 0;
         for _ in 0..10_000 {
-            let text = amount(&mut rng);
+            let text = amount(&mut rng, "EUR");
             let value: f64 = text.parse().expect("decimal");
             assert!((1.0..=AMOUNT_MAX).contains(&value), "{text}");
             assert_eq!(text.split('.').nth(1).map(str::len), Some(2), "{text}");
+            let yen = amount(&mut rng, "JPY");
+            assert!(!yen.contains('.'), "{yen}");
             if (9_000.0..10_000.0).contains(&value) {
                 just_under += 1;
             }

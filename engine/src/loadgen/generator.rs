@@ -222,11 +222,13 @@ impl Generator {
             (random_wallet(&mut self.rng), None)
         };
 
+        let currency = fields::currency(&mut self.rng);
+        let amount = fields::amount(&mut self.rng, currency);
         let transaction = Transaction {
             end_to_end_id: format!("{}-{sequence}", self.options.id_prefix),
             instructed_amount: Some(Amount {
-                value: fields::amount(&mut self.rng),
-                currency: fields::currency(&mut self.rng).to_string(),
+                value: amount,
+                currency: currency.to_string(),
             }),
             debtor: Some(debtor.party),
             creditor: Some(creditor.party),

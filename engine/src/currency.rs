@@ -1,0 +1,78 @@
+//! ISO 4217 currencies and their minor units (decimal places).
+
+/// Codes of active ISO 4217 currencies with no minor unit.
+const ZERO_DECIMALS: [&str; 17] = [
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+    "VUV", "XAF", "XOF", "XPF",
+];
+
+/// Codes of active ISO 4217 currencies with three decimal places.
+const THREE_DECIMALS: [&str; 7] = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+
+/// Codes of active ISO 4217 currencies with four decimal places.
+const FOUR_DECIMALS: [&str; 2] = ["CLF", "UYW"];
+
+/// Codes of ISO 4217 currencies with two decimal places, with the recently
+/// withdrawn ANG, CUC, HRK, SLL and ZWL.
+const TWO_DECIMALS: [&str; 144] = [
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
+    "CHE", "CHF", "CHW", "CNY", "COP", "COU", "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD",
+    "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IRR", "JMD", "KES", "KGS", "KHR", "KPW",
+    "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT",
+    "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
+    "NPR", "NZD", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR",
+    "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "USD", "USN", "UYU",
+    "UZS", "VED", "VES", "WST", "XCD", "XCG", "YER", "ZAR", "ZMW", "ZWG", "ZWL", "SLL", "HRK",
+    "CUC",
+];
+
+/// Returns the decimal places of an ISO 4217 currency code in any case, or
+/// `None` for any other code (a crypto asset ticker, a precious metal, a
+/// typo).
+/// Recently withdrawn codes (ANG, CUC, HRK, SLL, ZWL) still count, since
+/// old payments keep arriving in them.
+pub fn minor_units(code: &str) -> Option<u32> {
+    let tables: [(&[&str], u32); 4] = [
+        (&ZERO_DECIMALS, 0),
+        (&TWO_DECIMALS, 2),
+        (&THREE_DECIMALS, 3),
+        (&FOUR_DECIMALS, 4),
+    ];
+    tables
+        .into_iter()
+        .find(|(codes, _)| codes.iter().any(|known| known.eq_ignore_ascii_case(code)))
+        .map(|(_, units)| units)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minor_units_by_code() {
+        assert_eq!(minor_units("EUR"), Some(2));
+        assert_eq!(minor_units("JPY"), Some(0));
+        assert_eq!(minor_units("KWD"), Some(3));
+        assert_eq!(minor_units("CLF"), Some(4));
+        assert_eq!(minor_units("USDT"), None);
+        assert_eq!(minor_units("eur"), Some(2));
+    }
+
+    #[test]
+    fn no_code_is_in_two_tables() {
+        let all: Vec<&str> = ZERO_DECIMALS
+            .iter()
+            .chain(&TWO_DECIMALS)
+            .chain(&THREE_DECIMALS)
+            .chain(&FOUR_DECIMALS)
+            .copied()
+            .collect();
+        let mut unique = all.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len());
+    }
+}
