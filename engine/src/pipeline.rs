@@ -610,6 +610,21 @@ fn party_key(party: &Option<Party>) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// Identifies one side of a payment in the debtor-creditor pair: its
+/// account, else its wallet, else its normalized name. The wallet and name
+/// forms begin with a NUL byte, which validation keeps out of accounts, so
+/// neither can equal an account.
+fn counterparty(party: &Option<Party>, wallet: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    if let Some(account) = account(party) {
+        return Some(account.as_bytes().to_vec());
+    }
+    let (tag, id): (&[u8], Vec<u8>) = match wallet {
+        Some(wallet) => (b"\0wallet\0", wallet),
+        None => (b"\0name\0", party_key(party)?.into_bytes()),
+    };
+    Some([tag, &id].concat())
+}
+
 /// Series key bytes for an aggregate key or counted field.
 fn key_bytes(tx: &Transaction, key: AggregateKey) -> Option<Vec<u8>> {
     let wallet = |pick: fn(&screener_proto::v1::CryptoTransfer) -> &str| {
@@ -631,9 +646,9 @@ fn key_bytes(tx: &Transaction, key: AggregateKey) -> Option<Vec<u8>> {
         AggregateKey::DebtorParty => party_key(&tx.debtor).map(String::into_bytes),
         AggregateKey::CreditorParty => party_key(&tx.creditor).map(String::into_bytes),
         AggregateKey::DebtorCreditorPair => {
-            let debtor = account(&tx.debtor)?;
-            let creditor = account(&tx.creditor)?;
-            Some(pair_key(debtor.as_bytes(), creditor.as_bytes()))
+            let debtor = counterparty(&tx.debtor, wallet(|c| &c.source_wallet))?;
+            let creditor = counterparty(&tx.creditor, wallet(|c| &c.destination_wallet))?;
+            Some(pair_key(&debtor, &creditor))
         }
     }
 }

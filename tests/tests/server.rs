@@ -86,6 +86,41 @@ async fn clean_payment_is_allowed() {
     assert!(verdict.hits.is_empty(), "{:?}", verdict.hits);
 }
 
+fn fired(verdict: &Verdict, rule_id: &str) -> bool {
+    verdict
+        .rules
+        .iter()
+        .any(|rule| rule.rule_id == rule_id && rule.fired)
+}
+
+#[tokio::test]
+async fn new_counterparty_without_account_is_known_by_name() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let mut fires_for = async |id: &str, creditor: &str| {
+        let mut tx = payment(id, "Anna Schmidt", creditor, "10775.00");
+        if let Some(party) = tx.creditor.as_mut() {
+            party.iban.clear();
+        }
+        let verdict = client
+            .screen(tx)
+            .await
+            .expect("screen succeeds")
+            .into_inner();
+        fired(&verdict, "new_counterparty_large_amount")
+    };
+
+    assert!(fires_for("T-new-1", "Jean Dupont").await, "first payment");
+    assert!(
+        !fires_for("T-new-2", "DUPONT, Jean").await,
+        "the same creditor, written surname first"
+    );
+    assert!(
+        fires_for("T-new-3", "Marie Curie").await,
+        "another creditor"
+    );
+}
+
 #[tokio::test]
 async fn listed_wallet_and_identifiers_are_hit() {
     let server = TestServer::start(|_, _| {}).await;
