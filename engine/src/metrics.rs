@@ -32,6 +32,9 @@ const STAGE_BUCKETS: [f64; 16] = [
     0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
+/// How often recorded histogram samples are folded into their buckets.
+pub const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
 /// The process-wide recorder handle; written once by `install`, read by
 /// every metrics endpoint.
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -60,6 +63,24 @@ pub fn install() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+/// Folds recorded histogram samples into their buckets every `interval`
+/// until the task is aborted.
+///
+/// The recorder keeps every histogram sample in memory until it is folded,
+/// which otherwise happens only when `/metrics` is scraped. A server whose
+/// endpoint is never scraped, or that has none, would grow by a few dozen
+/// bytes per transaction and fold millions of samples at the first scrape.
+pub fn spawn_upkeep(handle: PrometheusHandle, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            handle.run_upkeep();
+        }
+    })
 }
 
 fn describe() {

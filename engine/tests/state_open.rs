@@ -149,8 +149,8 @@ fn missing_marker_with_data_rejected() {
     assert!(matches!(error, StateError::MissingMarker { .. }), "{error}");
     assert_names_dir(&error, dir.path());
     let data_kept = raw_db(dir.path());
-    let seen = data_kept.cf_handle("seen").expect("seen cf");
-    assert!(data_kept.get_cf(seen, b"t1").expect("get").is_some());
+    let audit = data_kept.cf_handle("audit").expect("audit cf");
+    assert!(data_kept.get_cf(audit, b"t1").expect("get").is_some());
 }
 
 #[test]
@@ -218,4 +218,26 @@ fn second_open_rejected_while_in_use() {
     assert!(matches!(error, StateError::Open { .. }), "{error}");
     assert_names_dir(&error, dir.path());
     assert!(error.to_string().to_lowercase().contains("lock"), "{error}");
+}
+
+#[test]
+fn legacy_seen_ids_pruned() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_one(dir.path());
+    {
+        // Stores of the earlier layout also kept each id in `seen`.
+        let db = raw_db(dir.path());
+        let seen = db.cf_handle("seen").expect("seen cf");
+        db.put_cf(seen, b"t1", T0.to_be_bytes()).expect("put");
+    }
+    let store = open(dir.path(), fast_options());
+    assert!(store.is_seen("t1").expect("read"));
+    let (pruned, handle) = store.prune_audit(T0 + 1, 10).expect("prune");
+    assert_eq!(pruned, 1);
+    handle.expect("a write").wait_blocking().expect("durable");
+    assert!(!store.is_seen("t1").expect("read"));
+    drop(store);
+    let db = raw_db(dir.path());
+    let seen = db.cf_handle("seen").expect("seen cf");
+    assert!(db.get_cf(seen, b"t1").expect("get").is_none());
 }

@@ -42,7 +42,10 @@ impl RunningServer {
 
         // Metrics endpoint, when configured.
         let handle = crate::metrics::install();
-        let mut background = Vec::new();
+        let mut background = vec![crate::metrics::spawn_upkeep(
+            handle.clone(),
+            crate::metrics::UPKEEP_INTERVAL,
+        )];
         let metrics_addr = match config.metrics_addr() {
             Some(addr) => {
                 let (metrics_listener, bound) = crate::metrics::bind(addr)

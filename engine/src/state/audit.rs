@@ -1,8 +1,10 @@
 //! Audit records: the verdict given for each transaction, with the list and
 //! rule versions it was judged against.
 //!
-//! The `audit` value is `[format u8 = 1][screened-at ms i64 BE][decision
-//! u8][u16 len][list version][u16 len][rule version][verdict bytes]`.
+//! The `audit` value is `[format u8 = 2][screened-at ms i64 BE][decision
+//! u8][u16 len][list version][u16 len][rule version][u16 len][request
+//! digest][verdict bytes]`. Format 1, written by earlier versions, has no
+//! request digest and is still read.
 
 use super::error::StateError;
 use super::keys::{
@@ -11,7 +13,11 @@ use super::keys::{
 };
 use super::spec::check_time;
 
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
+/// The format before records carried a request digest.
+const FORMAT_WITHOUT_DIGEST: u8 = 1;
+/// Longest request digest.
+const MAX_DIGEST_LEN: usize = 64;
 
 /// The decision of a verdict, stored beside the opaque verdict so audit
 /// reads can filter on it without decoding the verdict.
@@ -51,6 +57,10 @@ pub struct AuditEntry {
     pub list_version: String,
     /// Version of the rule graph that decided.
     pub rule_version: String,
+    /// A digest of the request that was screened, which distinguishes a
+    /// retry from another request with the same id. Empty in records of the
+    /// earlier format.
+    pub request_digest: Vec<u8>,
     /// The verdict as the caller encoded it (a prost-encoded `Verdict`).
     pub verdict: Vec<u8>,
 }
@@ -76,18 +86,23 @@ impl AuditEntry {
             self.rule_version.as_bytes(),
             MAX_VERSION_LEN,
         )?;
+        check_max("request digest", &self.request_digest, MAX_DIGEST_LEN)?;
         check_len("verdict", &self.verdict, MAX_VERDICT_LEN)
     }
 
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
-            16 + self.list_version.len() + self.rule_version.len() + self.verdict.len(),
+            18 + self.list_version.len()
+                + self.rule_version.len()
+                + self.request_digest.len()
+                + self.verdict.len(),
         );
         out.push(FORMAT);
         out.extend_from_slice(&self.screened_at_ms.to_be_bytes());
         out.push(self.decision.tag());
         append_len_prefixed(&mut out, self.list_version.as_bytes());
         append_len_prefixed(&mut out, self.rule_version.as_bytes());
+        append_len_prefixed(&mut out, &self.request_digest);
         out.extend_from_slice(&self.verdict);
         out
     }
@@ -101,7 +116,7 @@ impl AuditEntry {
 fn decode_parts(bytes: &[u8]) -> Result<AuditEntry, String> {
     let mut rest = bytes;
     let format = take_array::<1>(&mut rest).ok_or("empty record")?[0];
-    if format != FORMAT {
+    if format != FORMAT && format != FORMAT_WITHOUT_DIGEST {
         return Err(format!("unknown record format {format}"));
     }
     let screened_at_ms = i64::from_be_bytes(take_array(&mut rest).ok_or("truncated time")?);
@@ -109,11 +124,19 @@ fn decode_parts(bytes: &[u8]) -> Result<AuditEntry, String> {
     let decision = Decision::from_tag(tag).ok_or(format!("unknown decision tag {tag}"))?;
     let list_version = take_string(&mut rest, "list version")?;
     let rule_version = take_string(&mut rest, "rule version")?;
+    let request_digest = if format == FORMAT {
+        take_len_prefixed(&mut rest)
+            .ok_or("truncated request digest")?
+            .to_vec()
+    } else {
+        Vec::new()
+    };
     Ok(AuditEntry {
         screened_at_ms,
         decision,
         list_version,
         rule_version,
+        request_digest,
         verdict: rest.to_vec(),
     })
 }
@@ -134,6 +157,7 @@ mod tests {
             decision: Decision::Review,
             list_version: "lists-2024-05-01".to_owned(),
             rule_version: "rules-7".to_owned(),
+            request_digest: vec![0xab; 32],
             verdict: vec![8, 2, 16, 1],
         }
     }
@@ -142,6 +166,21 @@ mod tests {
     fn entry_round_trips() {
         let entry = entry();
         assert_eq!(AuditEntry::decode(b"t1", &entry.encode()).ok(), Some(entry));
+    }
+
+    #[test]
+    fn entry_without_digest_still_read() {
+        // The earlier format: no digest field between versions and verdict.
+        let mut old = vec![FORMAT_WITHOUT_DIGEST];
+        old.extend_from_slice(&1_700_000_000_000_i64.to_be_bytes());
+        old.push(2);
+        append_len_prefixed(&mut old, b"lists-2024-05-01");
+        append_len_prefixed(&mut old, b"rules-7");
+        old.extend_from_slice(&[8, 2, 16, 1]);
+        let decoded = AuditEntry::decode(b"t1", &old).expect("decodes");
+        assert!(decoded.request_digest.is_empty());
+        assert_eq!(decoded.verdict, vec![8, 2, 16, 1]);
+        assert_eq!(decoded.rule_version, "rules-7");
     }
 
     #[test]
@@ -171,6 +210,9 @@ mod tests {
         let mut empty_verdict = entry();
         empty_verdict.verdict.clear();
         assert!(empty_verdict.validate().is_err());
+        let mut long_digest = entry();
+        long_digest.request_digest = vec![0; MAX_DIGEST_LEN + 1];
+        assert!(long_digest.validate().is_err());
         let mut negative_time = entry();
         negative_time.screened_at_ms = -5;
         assert!(negative_time.validate().is_err());

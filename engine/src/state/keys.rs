@@ -7,7 +7,7 @@
 //! |------------------|---------------------------------------------------------|-------|
 //! | `meta`           | `format`                                                | `screener-state/<version>` |
 //! | `aggregates`     | aggregate prefix, `[key len u16][key]`, `[bucket u64]` | bucket value (`bucket.rs`) |
-//! | `seen`           | transaction id                                          | screened-at ms, i64 |
+//! | `seen`           | transaction id (written by earlier versions only; pruned with its audit record) | screened-at ms, i64 |
 //! | `audit`          | transaction id                                          | audit entry (`audit.rs`) |
 //! | `audit_by_time`  | `[screened-at ms u64][transaction id]`                  | empty |
 //! | `clearances`     | `[u16 len][party name][u16 len][list][u16 len][entity id]` | clearance (`clearance.rs`) |

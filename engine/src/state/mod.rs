@@ -40,6 +40,7 @@
 //!     decision: Decision::Allow,
 //!     list_version: "lists-1".into(),
 //!     rule_version: "rules-1".into(),
+//!     request_digest: vec![0; 32], // for example SHA-256 of the request
 //!     verdict: vec![1, 2, 3],
 //! };
 //! reservation.commit(entry)?.await?; // durable: now send the verdict
@@ -48,8 +49,8 @@
 //!
 //! # Durability
 //!
-//! A transaction's aggregate deltas, its seen id and its audit record are
-//! one `WriteBatch`, so after a crash either all of them are in the database
+//! A transaction's aggregate deltas and its audit record (which also marks
+//! its id as seen) are one `WriteBatch`, so after a crash either all of them are in the database
 //! or none is. One writer thread merges the batches waiting in its channel
 //! into one write (group commit). A [`CommitHandle`] resolves only after
 //! that write is in the write-ahead log, and synced as [`SyncPolicy`] says:
@@ -86,9 +87,9 @@
 //! what a window read covers. Distinct counts are exact up to 128 values per
 //! bucket and estimated with HyperLogLog above (`distinct.rs`);
 //! [`AggregateValue::exact`] says which. Expired buckets are dropped by a
-//! compaction filter (`rocks.rs`). Audit records and their seen ids stay
-//! until [`StateStore::prune_audit`] removes those older than the retention
-//! the engine is configured with; clearances stay until removed.
+//! compaction filter (`rocks.rs`). Audit records, and with them the seen
+//! ids, stay until [`StateStore::prune_audit`] removes those older than the
+//! retention the engine is configured with; clearances stay until removed.
 //!
 //! # Errors
 //!

@@ -28,6 +28,9 @@ use super::options::{Clock, OpenOptions};
 
 pub(crate) const CF_META: &str = "meta";
 pub(crate) const CF_AGGREGATES: &str = "aggregates";
+/// Transaction ids screened, as stores of the earlier layout wrote them. The
+/// audit record now marks an id as seen. This family is still opened and
+/// pruned, so those stores keep working.
 pub(crate) const CF_SEEN: &str = "seen";
 pub(crate) const CF_AUDIT: &str = "audit";
 pub(crate) const CF_AUDIT_BY_TIME: &str = "audit_by_time";

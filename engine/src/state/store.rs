@@ -154,13 +154,13 @@ impl StateStore {
     /// Returns whether `txn_id` was screened and committed.
     pub fn is_seen(&self, txn_id: &str) -> Result<bool, StateError> {
         check_len("transaction id", txn_id.as_bytes(), MAX_TXN_ID_LEN)?;
-        let seen = handle(&self.shared.db, CF_SEEN)?;
+        let audit = handle(&self.shared.db, CF_AUDIT)?;
         let value = self
             .shared
             .db
-            .get_pinned_cf(seen, txn_id)
+            .get_pinned_cf(audit, txn_id)
             .map_err(|source| StateError::Read {
-                cf: CF_SEEN,
+                cf: CF_AUDIT,
                 source,
             })?;
         Ok(value.is_some())
@@ -255,7 +255,8 @@ impl StateStore {
     }
 
     /// Deletes at most `limit` audit records of transactions screened before
-    /// `before_ms`, with their time index entries and seen ids.
+    /// `before_ms`, with their time index entries. A pruned id is no longer
+    /// seen.
     ///
     /// Returns the number deleted and the handle of the write, which is
     /// durable once the handle resolves. A pruned transaction id is screened
@@ -278,6 +279,8 @@ impl StateStore {
                     cf: CF_AUDIT,
                     key: id.to_vec(),
                 });
+                // Stores written before the audit record marked an id as
+                // seen also hold the id in the seen column family.
                 ops.push(Op::Delete {
                     cf: CF_SEEN,
                     key: id.to_vec(),
@@ -386,20 +389,10 @@ impl StateStore {
         Ok(CommitHandle::new(receiver))
     }
 
+    /// Returns the stored audit record of `txn_id`. An id is seen exactly
+    /// when its record is stored.
     fn read_seen(&self, txn_id: &str) -> Result<Option<AuditRecord>, StateError> {
-        if !self.is_seen(txn_id)? {
-            return Ok(None);
-        }
-        match self.audit(txn_id)? {
-            Some(record) => Ok(Some(record)),
-            // Pruned by retention between the two reads.
-            None if !self.is_seen(txn_id)? => Ok(None),
-            None => Err(StateError::corrupt(
-                CF_AUDIT,
-                txn_id.as_bytes(),
-                "the id is in the seen column family but has no audit record",
-            )),
-        }
+        self.audit(txn_id)
     }
 
     /// Keys of the audit time index in `from_ms..to_ms`, in order, at most

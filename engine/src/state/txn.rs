@@ -9,7 +9,7 @@ use super::aggregate::{AggregateUpdate, AggregateValue};
 use super::audit::{AuditEntry, AuditRecord};
 use super::error::StateError;
 use super::keys::{bucket_key, series_key, time_key};
-use super::rocks::{CF_AGGREGATES, CF_AUDIT, CF_AUDIT_BY_TIME, CF_SEEN};
+use super::rocks::{CF_AGGREGATES, CF_AUDIT, CF_AUDIT_BY_TIME};
 use super::series::SeriesCell;
 use super::spec::check_time;
 use super::store::StateStore;
@@ -115,8 +115,8 @@ impl Reservation {
         Ok(values)
     }
 
-    /// Queues the applied deltas, the seen id and the audit record as one
-    /// atomic write. Await the handle (or call
+    /// Queues the applied deltas and the audit record, with its time index
+    /// entry, as one atomic write. Await the handle (or call
     /// [`CommitHandle::wait_blocking`]) before sending the verdict: it
     /// resolves once the write is in the WAL and synced as the store's sync
     /// policy requires.
@@ -126,14 +126,10 @@ impl Reservation {
     pub fn commit(mut self, entry: AuditEntry) -> Result<CommitHandle, StateError> {
         entry.validate()?;
 
-        // The seen id, the time index and the audit record join the deltas.
+        // The time index and the audit record join the deltas. The audit
+        // record, keyed by the id, is also what marks the id as seen.
         let time = entry.screened_at_ms;
         let id = self.txn_id.as_bytes().to_vec();
-        self.ops.push(Op::Put {
-            cf: CF_SEEN,
-            key: id.clone(),
-            value: time.to_be_bytes().to_vec(),
-        });
         self.ops.push(Op::Put {
             cf: CF_AUDIT_BY_TIME,
             key: time_key(time, &self.txn_id),

@@ -4,8 +4,8 @@
 //! The thread takes a request from the channel, then every request already
 //! waiting (up to `max_group`), writes them all as one `WriteBatch`, syncs
 //! as the [`SyncPolicy`] requires, and only then completes each request. A
-//! batch is atomic, so each transaction's aggregate updates, seen id and
-//! audit record are written all together or not at all.
+//! batch is atomic, so each transaction's aggregate updates and audit
+//! record are written all together or not at all.
 //!
 //! Under [`SyncPolicy::EveryBatch`] the fsync runs on a second thread, so
 //! the writer fills the next group's batch while the previous one syncs.

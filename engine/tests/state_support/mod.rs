@@ -38,6 +38,7 @@ pub fn entry(time_ms: i64, verdict: &[u8]) -> AuditEntry {
         decision: Decision::Review,
         list_version: "lists-1".to_owned(),
         rule_version: "rules-1".to_owned(),
+        request_digest: vec![7; 32],
         verdict: verdict.to_vec(),
     }
 }
