@@ -366,6 +366,19 @@ impl Config {
         if self.state.sync == SyncPolicy::Interval && self.state.sync_interval_ms == 0 {
             problems.push("state.sync_interval_ms must be above 0 with sync = \"interval\"".into());
         }
+        // A bare word is a valid filter that only enables the target of that
+        // name, so a misspelt level would silence every log line.
+        const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+        for directive in self.logging.level.split(',').map(str::trim) {
+            let bare = !directive.is_empty() && !directive.contains(['=', '[']);
+            if bare && !LEVELS.contains(&directive.to_ascii_lowercase().as_str()) {
+                problems.push(format!(
+                    "logging.level {directive:?} is not a level; use one of {} or TARGET=LEVEL, \
+                     for example \"info,screener=debug\"",
+                    LEVELS.join(", ")
+                ));
+            }
+        }
         if !matches!(self.logging.format.as_str(), "text" | "json") {
             problems.push(format!(
                 "logging.format = {:?} is unknown; use \"text\" or \"json\"",
@@ -537,6 +550,27 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("server.grpc_addr")));
         assert!(problems.iter().any(|p| p.contains("lists.name_threshold")));
         assert!(problems.iter().any(|p| p.contains("logging.format")));
+    }
+
+    #[test]
+    fn misspelt_log_level_rejected() {
+        for (level, accepted) in [
+            ("loud", false),
+            ("info,verbose", false),
+            ("info", true),
+            ("WARN", true),
+            ("info,screener=debug", true),
+            ("screener::state=trace", true),
+        ] {
+            let result = Config::load(None, env(&[("SCREENER__LOGGING__LEVEL", level)]));
+            match result {
+                Ok(_) => assert!(accepted, "{level:?} was accepted"),
+                Err(error) => {
+                    assert!(!accepted, "{level:?} was rejected: {error}");
+                    assert!(error.to_string().contains("logging.level"), "{error}");
+                }
+            }
+        }
     }
 
     #[test]

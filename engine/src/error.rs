@@ -25,6 +25,13 @@ pub enum ServerError {
     /// A reload or other admin action was rejected.
     #[error("{0}")]
     Rejected(String),
+    /// A transaction id that was screened before arrived with different
+    /// content: not a retry, so its stored verdict does not apply.
+    #[error(
+        "transaction {id:?} was already screened with different content; resend a retry \
+         unchanged, and give a new payment its own end_to_end_id"
+    )]
+    IdReused { id: String },
 }
 
 impl ServerError {
@@ -43,6 +50,7 @@ impl ServerError {
             ServerError::State(_) => "state_unavailable",
             ServerError::ShuttingDown => "shutting_down",
             ServerError::Rejected(_) => "rejected",
+            ServerError::IdReused { .. } => "id_reused",
         }
     }
 
@@ -54,6 +62,7 @@ impl ServerError {
             ServerError::NotFound { .. } => Status::not_found(message),
             ServerError::State(_) | ServerError::ShuttingDown => Status::unavailable(message),
             ServerError::Rejected(_) => Status::failed_precondition(message),
+            ServerError::IdReused { .. } => Status::already_exists(message),
         };
         if let Ok(value) = self.code().parse() {
             status.metadata_mut().insert(ERROR_CODE_METADATA, value);
@@ -66,6 +75,7 @@ impl ServerError {
     pub fn to_proto(&self) -> ScreenError {
         let field = match self {
             ServerError::InvalidArgument { field, .. } => field.clone(),
+            ServerError::IdReused { .. } => "end_to_end_id".to_owned(),
             _ => String::new(),
         };
         ScreenError {

@@ -106,7 +106,7 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
                 })
             })
             .transpose()?,
-        country: args.country.clone(),
+        country: args.country.as_deref().map(str::to_ascii_uppercase),
         threshold: args.threshold,
         top_k: Some(args.top),
         ..NameQuery::default()
@@ -130,6 +130,14 @@ fn check_screen_args(args: &ScreenArgs) -> anyhow::Result<()> {
     }
     if args.top == 0 {
         anyhow::bail!("invalid --top 0: no hit would be printed; use 1 or more");
+    }
+    if let Some(country) = &args.country {
+        let two_letters = country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic());
+        if !two_letters {
+            anyhow::bail!(
+                "invalid --country {country:?}: write an ISO 3166-1 alpha-2 code such as \"KP\""
+            );
+        }
     }
     if args.wallet.as_ref().is_some_and(|w| w.trim().is_empty()) {
         anyhow::bail!("missing --wallet value: give an address");
@@ -481,7 +489,8 @@ mod tests {
 
     #[test]
     fn screen_rejects_unusable_options() {
-        let cases: [(&[&str], &str); 6] = [
+        let cases: [(&[&str], &str); 7] = [
+            (&["--country", "Korea", "x"], "--country"),
             (&["--threshold", "2", "x"], "--threshold"),
             (&["--threshold", "0", "x"], "--threshold"),
             (&["--top", "0", "x"], "--top"),

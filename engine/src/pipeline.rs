@@ -25,8 +25,8 @@ use crate::metrics;
 use crate::offline::identifier_kind;
 use crate::policy::{unix_ms_now, RuleSet};
 use crate::state::{
-    pair_key, AggregateUpdate, AuditEntry, Begin, Clearance, ClearanceKey, ClearanceStatus,
-    Contribution, Decision as StateDecision, Reservation, StateError,
+    pair_key, AggregateUpdate, AuditEntry, AuditRecord, Begin, Clearance, ClearanceKey,
+    ClearanceStatus, Contribution, Decision as StateDecision, Reservation, StateError,
 };
 
 /// Hit kinds as they appear in verdicts and metrics.
@@ -43,12 +43,13 @@ const EXACT_HIT_SCORE: f64 = 1.0;
 const MAX_IN_FLIGHT_WAITS: usize = 3;
 
 /// Screens one transaction end to end.
-pub async fn screen(engine: &Engine, transaction: Transaction) -> Result<Verdict, ServerError> {
+pub async fn screen(engine: &Engine, mut transaction: Transaction) -> Result<Verdict, ServerError> {
     let started = Instant::now();
     crate::validate::check_transaction(&transaction, &engine.config().limits)?;
 
     // A retried transaction gets its stored verdict and is not counted again.
-    let mut reservation = match reserve(engine, &transaction.end_to_end_id).await? {
+    let digest = request_digest(&mut transaction);
+    let mut reservation = match reserve(engine, &transaction.end_to_end_id, &digest).await? {
         Reserved::New(reservation) => reservation,
         Reserved::Stored(verdict) => return Ok(*verdict),
     };
@@ -89,7 +90,7 @@ pub async fn screen(engine: &Engine, transaction: Transaction) -> Result<Verdict
     );
     verdict.aggregates = aggregates;
     let commit_started = Instant::now();
-    commit(reservation, &verdict, &evaluation, now_ms).await?;
+    commit(reservation, &verdict, &evaluation, digest, now_ms).await?;
     let state_elapsed = state_apply + commit_started.elapsed();
 
     let timings = StageTimings {
@@ -109,17 +110,37 @@ enum Reserved {
     Stored(Box<Verdict>),
 }
 
-/// Reserves the transaction id, or returns the verdict stored for it.
-async fn reserve(engine: &Engine, id: &str) -> Result<Reserved, ServerError> {
+/// Returns a SHA-256 digest of the transaction as the client sent it.
+/// Attributes are hashed in key order, since the encoding of a map does not
+/// fix one.
+fn request_digest(transaction: &mut Transaction) -> Vec<u8> {
+    let attributes = std::mem::take(&mut transaction.attributes);
+    let encoded = transaction.encode_to_vec();
+    transaction.attributes = attributes;
+    let mut hasher = Sha256::new();
+    hasher.update((encoded.len() as u64).to_be_bytes());
+    hasher.update(&encoded);
+    let mut pairs: Vec<(&String, &String)> = transaction.attributes.iter().collect();
+    pairs.sort();
+    for (key, value) in pairs {
+        for part in [key, value] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+    }
+    hasher.finalize().to_vec()
+}
+
+/// Reserves the transaction id, or returns the verdict stored for it when
+/// the request is a retry of the one screened.
+async fn reserve(engine: &Engine, id: &str, digest: &[u8]) -> Result<Reserved, ServerError> {
     for _ in 0..MAX_IN_FLIGHT_WAITS {
         match engine.state().begin(id).map_err(state_error)? {
             Begin::New(reservation) => return Ok(Reserved::New(reservation)),
-            Begin::Seen(record) => {
-                return Ok(Reserved::Stored(Box::new(replayed(&record.entry.verdict)?)))
-            }
+            Begin::Seen(record) => return stored(&record, digest),
             Begin::InFlight(wait) => {
                 if let Some(record) = wait.wait().await {
-                    return Ok(Reserved::Stored(Box::new(replayed(&record.entry.verdict)?)));
+                    return stored(&record, digest);
                 }
                 // The other request failed before committing; try to take the id.
             }
@@ -128,6 +149,19 @@ async fn reserve(engine: &Engine, id: &str) -> Result<Reserved, ServerError> {
     Err(ServerError::State(format!(
         "transaction {id:?} is being screened by another request that keeps failing"
     )))
+}
+
+/// Returns the stored verdict of `record` if `digest` is that of the request
+/// it was made for. Records of the earlier format have no digest and are
+/// returned as they are.
+fn stored(record: &AuditRecord, digest: &[u8]) -> Result<Reserved, ServerError> {
+    let stored = &record.entry.request_digest;
+    if !stored.is_empty() && stored.as_slice() != digest {
+        return Err(ServerError::IdReused {
+            id: record.txn_id.clone(),
+        });
+    }
+    Ok(Reserved::Stored(Box::new(replayed(&record.entry.verdict)?)))
 }
 
 fn replayed(bytes: &[u8]) -> Result<Verdict, ServerError> {
@@ -817,6 +851,7 @@ async fn commit(
     reservation: Reservation,
     verdict: &Verdict,
     evaluation: &Evaluation,
+    request_digest: Vec<u8>,
     now_ms: i64,
 ) -> Result<(), ServerError> {
     let entry = AuditEntry {
@@ -828,6 +863,7 @@ async fn commit(
         },
         list_version: verdict.list_version.clone(),
         rule_version: verdict.rule_version.clone(),
+        request_digest,
         verdict: verdict.encode_to_vec(),
     };
     let handle = reservation.commit(entry).map_err(state_error)?;
@@ -891,7 +927,23 @@ pub fn screen_party(
             )
         })?)
     };
+    crate::validate::check_country("country", request.country.trim())?;
     let lists = engine.lists();
+    let known = lists.counts();
+    if let Some(unknown) = request
+        .lists
+        .iter()
+        .find(|id| !known.contains_key(id.as_str()))
+    {
+        let ids: Vec<&str> = known.keys().copied().collect();
+        return Err(ServerError::invalid(
+            "lists",
+            format!(
+                "no list has the id {unknown:?}; the lists loaded are {}",
+                ids.join(", ")
+            ),
+        ));
+    }
     let query = NameQuery {
         name: request.name.clone(),
         kind: match PartyKind::try_from(request.kind) {

@@ -195,7 +195,8 @@ fn check_text(field: &str, value: &str, limits: &LimitsConfig) -> Result<(), Ser
     Ok(())
 }
 
-fn check_country(field: &str, value: &str) -> Result<(), ServerError> {
+/// Checks that `value` is empty or an ISO 3166-1 alpha-2 code.
+pub fn check_country(field: &str, value: &str) -> Result<(), ServerError> {
     if value.is_empty() || (value.len() == 2 && value.chars().all(|c| c.is_ascii_alphabetic())) {
         return Ok(());
     }
@@ -238,12 +239,23 @@ fn check_decimals(field: &str, value: &str, currency: &str) -> Result<(), Server
     if places <= allowed as usize {
         return Ok(());
     }
+    let places_text = |n: usize| match n {
+        0 => "no decimal places".to_owned(),
+        1 => "1 decimal place".to_owned(),
+        n => format!("{n} decimal places"),
+    };
+    let round_to = match allowed {
+        0 => "whole units".to_owned(),
+        n => places_text(n as usize),
+    };
     Err(ServerError::invalid(
         field,
         format!(
-            "{:?} has {places} decimal places but {} has {allowed}; round the amount to {allowed}",
+            "{:?} has {} but {} has {}; round the amount to {round_to}",
             truncate(value.trim()),
-            currency.to_ascii_uppercase()
+            places_text(places),
+            currency.to_ascii_uppercase(),
+            places_text(allowed as usize)
         ),
     ))
 }
@@ -373,8 +385,19 @@ mod tests {
             currency: "EUR".into(),
         });
         assert_eq!(field_of(&too_fine), "instructed_amount.value");
-        assert!(with_amount("1000.5", "JPY").is_err());
-        assert!(with_amount("1.2345", "KWD").is_err());
+        let yen = with_amount("1000.5", "JPY").expect_err("JPY has no minor unit");
+        assert!(
+            yen.to_string()
+                .contains("has 1 decimal place but JPY has no decimal places; round the amount to whole units"),
+            "{yen}"
+        );
+        let dinar = with_amount("1.2345", "KWD").expect_err("KWD has three");
+        assert!(
+            dinar
+                .to_string()
+                .contains("round the amount to 3 decimal places"),
+            "{dinar}"
+        );
     }
 
     #[test]

@@ -178,24 +178,34 @@ fn asset_note(asked: Option<&str>, listed: &str) -> Option<String> {
     ))
 }
 
-/// Returns the family of an address and its canonical form.
+/// Returns the family of an address and its canonical form. An EVM address
+/// written without its `0x` prefix gets one.
 pub fn canonicalize(address: &str) -> (String, ChainFamily) {
     let address = address.trim();
     let family = family_of(address);
     let canonical = match family {
-        ChainFamily::Evm | ChainFamily::Bech32 => address.to_ascii_lowercase(),
+        ChainFamily::Evm => format!("0x{}", evm_hex(address).to_ascii_lowercase()),
+        ChainFamily::Bech32 => address.to_ascii_lowercase(),
         _ => address.to_string(),
     };
     (canonical, family)
 }
 
-/// Detects the family from the form of the address alone.
+/// Returns the hex digits of an EVM address, without its `0x` prefix.
+fn evm_hex(address: &str) -> &str {
+    address
+        .strip_prefix("0x")
+        .or_else(|| address.strip_prefix("0X"))
+        .unwrap_or(address)
+}
+
+/// Detects the family from the form of the address alone. Forty hex digits
+/// without a prefix count as an EVM address: a base58 address of that
+/// length made of hex digits only is not known to occur.
 pub fn family_of(address: &str) -> ChainFamily {
     let bytes = address.as_bytes();
-    if bytes.len() == 42
-        && (address.starts_with("0x") || address.starts_with("0X"))
-        && bytes[2..].iter().all(u8::is_ascii_hexdigit)
-    {
+    let hex = evm_hex(address);
+    if hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return ChainFamily::Evm;
     }
     if looks_bech32(address) {
@@ -223,7 +233,7 @@ pub fn validate(address: &str, family: ChainFamily) -> Validity {
 }
 
 fn validate_evm(address: &str) -> Validity {
-    let hex = &address[2..];
+    let hex = evm_hex(address);
     let has_upper = hex.bytes().any(|b| b.is_ascii_uppercase());
     let has_lower = hex.bytes().any(|b| b.is_ascii_lowercase());
     if !(has_upper && has_lower) {
@@ -429,6 +439,12 @@ mod tests {
     fn canonical_forms_per_family() {
         let (evm, _) = canonicalize(" 0xAbC0000000000000000000000000000000000001 ");
         assert_eq!(evm, "0xabc0000000000000000000000000000000000001");
+        let (unprefixed, family) = canonicalize("AbC0000000000000000000000000000000000001");
+        assert_eq!(unprefixed, evm);
+        assert_eq!(family, ChainFamily::Evm);
+        let (short, family) = canonicalize("abc000000000000000000000000000000000001");
+        assert_eq!(short, "abc000000000000000000000000000000000001");
+        assert_ne!(family, ChainFamily::Evm);
         let (base58, family) = canonicalize("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
         assert_eq!(base58, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
         assert_eq!(family, ChainFamily::Base58);

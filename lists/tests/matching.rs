@@ -543,6 +543,12 @@ fn wallets_compare_per_family() {
     assert_eq!(result.hits.len(), 1);
     assert_eq!(result.hits[0].note, None);
 
+    // EVM without its 0x prefix: the same address.
+    let result = snapshot.screen_wallet(&ETH[2..], Some("ETH"));
+    assert_eq!(result.family, ChainFamily::Evm);
+    assert_eq!(result.canonical, ETH.to_ascii_lowercase());
+    assert_eq!(result.hits.len(), 1);
+
     // EVM mixed case with a wrong checksum: invalid, still matched.
     let bad = ETH.replacen("aAeb", "AAeb", 1);
     let result = snapshot.screen_wallet(&bad, None);

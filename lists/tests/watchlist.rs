@@ -68,6 +68,15 @@ fn example_file_loads_cleanly() {
         .expect("a wallet row");
     assert_eq!(wallet.wallets.len(), 2);
     assert_eq!(wallet.wallets[1].asset, "USDT");
+    for listed in list.entities.iter().flat_map(|e| e.wallets.iter()) {
+        let (_, family) = screener_lists::wallet::canonicalize(&listed.address);
+        assert_eq!(
+            screener_lists::wallet::validate(&listed.address, family),
+            screener_lists::Validity::Valid,
+            "example address {} is not valid for its chain",
+            listed.address
+        );
+    }
 
     let vessel = list
         .entities

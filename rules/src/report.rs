@@ -100,15 +100,13 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}[{}]",
-            self.file,
-            self.line,
-            self.column,
-            self.severity.as_str(),
-            self.kind.code()
-        )?;
+        // Line 0 marks a problem with the whole file, such as a read failure.
+        if self.line == 0 {
+            write!(f, "{}: ", self.file)?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        }
+        write!(f, "{}[{}]", self.severity.as_str(), self.kind.code())?;
         if let Some(node) = &self.node {
             write!(f, " {node}")?;
         }
@@ -169,18 +167,68 @@ impl fmt::Display for ValidationReport {
             writeln!(f, "{problem}")?;
         }
         let errors = self.errors().count();
-        let warnings = self.problems.len() - errors;
+        let counts = format!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(self.problems.len() - errors, "warning")
+        );
         match &self.version {
-            Some(version) if errors == 0 => write!(
-                f,
-                "rule graph {version} is valid: {errors} errors, {warnings} warnings"
-            ),
-            _ => write!(
-                f,
-                "rule graph is invalid: {errors} errors, {warnings} warnings"
-            ),
+            Some(version) if errors == 0 => {
+                write!(f, "rule graph {version} is valid: {counts}")
+            }
+            _ => write!(f, "rule graph is invalid: {counts}"),
         }
     }
 }
 
 impl std::error::Error for ValidationReport {}
+
+/// Returns "1 error", "2 errors" and so on.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(severity: Severity, line: usize) -> Problem {
+        Problem {
+            severity,
+            kind: ProblemKind::Io,
+            file: "graph.toml".to_owned(),
+            line,
+            column: 1,
+            node: None,
+            message: "cannot read".to_owned(),
+        }
+    }
+
+    #[test]
+    fn whole_file_problem_has_no_position() {
+        let text = problem(Severity::Error, 0).to_string();
+        assert!(text.starts_with("graph.toml: error["), "{text}");
+        let text = problem(Severity::Error, 7).to_string();
+        assert!(text.starts_with("graph.toml:7:1: error["), "{text}");
+    }
+
+    #[test]
+    fn summary_counts_read_in_singular_and_plural() {
+        let one = ValidationReport::new(vec![problem(Severity::Error, 1)], None).to_string();
+        assert!(one.ends_with("1 error, 0 warnings"), "{one}");
+        let more = ValidationReport::new(
+            vec![
+                problem(Severity::Error, 1),
+                problem(Severity::Error, 2),
+                problem(Severity::Warning, 3),
+            ],
+            None,
+        )
+        .to_string();
+        assert!(more.ends_with("2 errors, 1 warning"), "{more}");
+    }
+}

@@ -279,9 +279,11 @@ async fn retried_transaction_returns_stored_verdict() {
         .expect("first")
         .into_inner();
     assert!(!first.replayed);
-    let mut changed = payment("R-1", "Someone Else", "Jean Dupont", "1.00");
-    changed.remittance_information.push("retry".into());
-    let second = client.screen(changed).await.expect("retry").into_inner();
+    let second = client
+        .screen(payment("R-1", "Anna Schmidt", "Viktor Bout", "500.00"))
+        .await
+        .expect("retry")
+        .into_inner();
     assert!(second.replayed, "{second:?}");
     assert_eq!(second.decision, first.decision);
     assert_eq!(second.hits, first.hits);
@@ -313,6 +315,73 @@ async fn retried_transaction_returns_stored_verdict() {
         .expect("list")
         .into_inner();
     assert_eq!(listed.verdicts.len(), 1, "a retry is not stored twice");
+}
+
+#[tokio::test]
+async fn reused_id_with_other_content_rejected() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let first = client
+        .screen(payment("R-2", "Anna Schmidt", "Jean Dupont", "500.00"))
+        .await
+        .expect("first")
+        .into_inner();
+    assert_eq!(decision(&first), Decision::Allow);
+
+    // The same id on another payment, here to a listed person.
+    let status = client
+        .screen(payment("R-2", "Anna Schmidt", "Viktor Bout", "500.00"))
+        .await
+        .expect_err("a different payment under a screened id");
+    assert_eq!(status.code(), tonic::Code::AlreadyExists);
+    assert!(status.message().contains("R-2"), "{}", status.message());
+    let code = status
+        .metadata()
+        .get(screener::error::ERROR_CODE_METADATA)
+        .expect("stable error code in metadata");
+    assert_eq!(code.to_str().expect("ascii"), "id_reused");
+
+    // Any changed field counts, a remittance line too.
+    let mut with_line = payment("R-2", "Anna Schmidt", "Jean Dupont", "500.00");
+    with_line.remittance_information.push("invoice 7".into());
+    let status = client.screen(with_line).await.expect_err("changed line");
+    assert_eq!(status.code(), tonic::Code::AlreadyExists);
+
+    // The stream returns the same error in place of a verdict.
+    let changed = payment("R-2", "Anna Schmidt", "Jean Dupont", "1.00");
+    let mut answers = client
+        .screen_stream(tokio_stream::iter(vec![changed]))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    let answer = answers
+        .next()
+        .await
+        .expect("one answer")
+        .expect("stream stays up");
+    let error = answer.error.expect("an error, not a verdict");
+    assert_eq!(error.code, "id_reused");
+    assert_eq!(error.field, "end_to_end_id");
+}
+
+#[tokio::test]
+async fn retry_with_attributes_in_other_order_is_replayed() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let keys: Vec<String> = (0..16).map(|n| format!("key-{n}")).collect();
+    let mut first = payment("R-3", "Anna Schmidt", "Jean Dupont", "5.00");
+    for key in &keys {
+        first.attributes.insert(key.clone(), "v".into());
+    }
+    let answer = client.screen(first).await.expect("first").into_inner();
+    assert!(!answer.replayed);
+    // A map built in the reverse order encodes its entries in another order.
+    let mut again = payment("R-3", "Anna Schmidt", "Jean Dupont", "5.00");
+    for key in keys.iter().rev() {
+        again.attributes.insert(key.clone(), "v".into());
+    }
+    let answer = client.screen(again).await.expect("retry").into_inner();
+    assert!(answer.replayed, "{answer:?}");
 }
 
 #[tokio::test]
