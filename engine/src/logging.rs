@@ -11,8 +11,11 @@ pub fn init(config: &LoggingConfig) -> anyhow::Result<()> {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.level))
         .map_err(|e| anyhow::anyhow!("invalid logging.level {:?}: {e}", config.level))?;
+    // Colour codes only where a terminal shows them, not in a log file.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let installed = if config.format == "json" {
         builder.json().try_init()

@@ -70,7 +70,7 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
 
     if let Some(address) = &args.wallet {
         let result = snapshot.screen_wallet(address, args.asset.as_deref());
-        print_output(&result, args.json, || describe_wallet(&result))?;
+        print_output(&result, args.json, || describe_wallet(&snapshot, &result))?;
         return Ok(0);
     }
     if let Some(spec) = &args.identifier {
@@ -83,8 +83,12 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
             hits.iter()
                 .map(|h| {
                     format!(
-                        "{} {} {:?} {}\n",
-                        h.list, h.entity_id, h.kind, h.listed_value
+                        "HIT {} {} {} listed as {} {}\n",
+                        h.list,
+                        h.entity_id,
+                        entity_label(&snapshot, &h.list, &h.entity_id),
+                        serde_name(&h.kind),
+                        h.listed_value
                     )
                 })
                 .collect()
@@ -200,20 +204,48 @@ pub fn identifier_kind(scheme: &str) -> Option<IdentifierKind> {
     Some(kind)
 }
 
-fn describe_wallet(result: &screener_lists::WalletResult) -> String {
+/// Returns the name a value serializes to, such as "national_id".
+fn serde_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Returns the primary name of a listed entity, in parentheses, or nothing.
+fn entity_label(snapshot: &Snapshot, list: &str, id: &str) -> String {
+    snapshot
+        .entity(list, id)
+        .and_then(Entity::primary_name)
+        .map(|name| format!("({})", name.full))
+        .unwrap_or_default()
+}
+
+fn describe_wallet(snapshot: &Snapshot, result: &screener_lists::WalletResult) -> String {
+    let validity = match &result.validity {
+        screener_lists::Validity::Valid => "valid".to_owned(),
+        screener_lists::Validity::Unchecked => {
+            "format only: this family has no checksum to check".to_owned()
+        }
+        screener_lists::Validity::Invalid(reason) => format!("invalid: {reason}"),
+    };
     let mut out = format!(
-        "address {} ({}), {:?}\n",
+        "address {} ({}), {validity}\n",
         result.canonical,
         result.family.as_str(),
-        result.validity
     );
     if result.hits.is_empty() {
         out.push_str("no listed address matches\n");
     }
     for hit in &result.hits {
         out.push_str(&format!(
-            "HIT {} {} listed as {} {}\n",
-            hit.list, hit.entity_id, hit.listed_asset, hit.listed_address
+            "HIT {} {} {} listed as {} {}\n",
+            hit.list,
+            hit.entity_id,
+            entity_label(snapshot, &hit.list, &hit.entity_id),
+            hit.listed_asset,
+            hit.listed_address
         ));
         if let Some(note) = &hit.note {
             out.push_str(&format!("    note: {note}\n"));
@@ -238,14 +270,14 @@ fn describe_name_result(snapshot: &Snapshot, result: &NameResult) -> String {
             .map(|n| n.full.as_str())
             .unwrap_or("");
         out.push_str(&format!(
-            "{:.3} {} {} {} ({}) matched {:?} as {:?}\n",
+            "{:.3} {} {} {} ({}) matched {:?} as {}\n",
             hit.score,
             hit.list,
             hit.entity_id,
             primary,
             hit.kind.as_str(),
             hit.matched_name,
-            hit.name_type
+            serde_name(&hit.name_type)
         ));
         for token in &hit.explanation.matched_tokens {
             out.push_str(&format!(
@@ -267,8 +299,9 @@ fn describe_name_result(snapshot: &Snapshot, result: &NameResult) -> String {
         }
         for adjustment in &hit.explanation.adjustments {
             out.push_str(&format!(
-                "    {} ({:?})\n",
-                adjustment.reason, adjustment.effect
+                "    {} ({})\n",
+                adjustment.reason,
+                crate::pipeline::describe_effect(adjustment.effect)
             ));
         }
     }

@@ -362,7 +362,8 @@ fn name_hits(
     }
 }
 
-fn describe_effect(effect: screener_lists::Effect) -> String {
+/// Returns a score adjustment as "x0.95" or "+0.05".
+pub fn describe_effect(effect: screener_lists::Effect) -> String {
     match effect {
         screener_lists::Effect::Multiply(factor) => format!("x{factor:.2}"),
         screener_lists::Effect::Add(bonus) => format!("{bonus:+.2}"),

@@ -148,8 +148,9 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
                 }
                 Err(status) => {
                     eprintln!(
-                        "replay: {}: transaction {id:?}: {}",
+                        "replay: {}: transaction {:?}: {}",
                         place(&id),
+                        shorten(&id),
                         status.message()
                     );
                     rejected += 1;
@@ -171,7 +172,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
                 eprintln!(
                     "replay: {}: transaction {:?}: {}",
                     place(&verdict.end_to_end_id),
-                    verdict.end_to_end_id,
+                    shorten(&verdict.end_to_end_id),
                     error.message
                 );
                 rejected += 1;
@@ -201,4 +202,28 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     } else {
         2
     })
+}
+
+/// Returns `id` cut to 64 characters for messages, with "..." where cut.
+fn shorten(id: &str) -> String {
+    const MAX: usize = 64;
+    if id.chars().count() <= MAX {
+        return id.to_owned();
+    }
+    let cut: String = id.chars().take(MAX).collect();
+    format!("{cut}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_id_cut_in_messages() {
+        assert_eq!(shorten("E2E-1"), "E2E-1");
+        let long = "é".repeat(2000);
+        let cut = shorten(&long);
+        assert_eq!(cut.chars().count(), 67);
+        assert!(cut.ends_with("..."));
+    }
 }

@@ -45,7 +45,7 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
         return Err(ServerError::invalid(
             "remittance_information",
             format!(
-                "has {} lines, over the limit of {}",
+                "has {} lines, over the limit of {} (limits.max_remittance_lines)",
                 tx.remittance_information.len(),
                 limits.max_remittance_lines
             ),
@@ -112,7 +112,7 @@ fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), S
             return Err(ServerError::invalid(
                 format!("{role}.postal_address.address_lines"),
                 format!(
-                    "has {} lines, over the limit of {}",
+                    "has {} lines, over the limit of {} (limits.max_address_lines)",
                     address.address_lines.len(),
                     limits.max_address_lines
                 ),

@@ -365,6 +365,41 @@ async fn reused_id_with_other_content_rejected() {
 }
 
 #[tokio::test]
+async fn oversized_stream_message_ends_stream_with_reason() {
+    let server = TestServer::start(|config, _| config.limits.max_message_bytes = 64 * 1024).await;
+    let mut client = server.client().await;
+    let mut oversized = payment("O-2", "Anna Schmidt", "Jean Dupont", "5.00");
+    oversized
+        .remittance_information
+        .push("x".repeat(128 * 1024));
+    let transactions = vec![
+        payment("O-1", "Anna Schmidt", "Jean Dupont", "5.00"),
+        oversized,
+    ];
+    let mut answers = client
+        .screen_stream(tokio_stream::iter(transactions))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    let first = answers
+        .next()
+        .await
+        .expect("an answer")
+        .expect("the first transaction is answered");
+    assert_eq!(first.end_to_end_id, "O-1");
+    let status = answers
+        .next()
+        .await
+        .expect("the stream says why it ended")
+        .expect_err("an error status");
+    assert!(
+        status.message().contains("could not read"),
+        "{}",
+        status.message()
+    );
+}
+
+#[tokio::test]
 async fn retry_with_attributes_in_other_order_is_replayed() {
     let server = TestServer::start(|_, _| {}).await;
     let mut client = server.client().await;

@@ -97,7 +97,8 @@ impl RunningServer {
         // Scheduled reloads and the periodic gauges.
         background.extend(engine.clone().spawn_background_tasks());
 
-        tracing::info!(%grpc_addr, metrics = ?metrics_addr, "screener listening");
+        let metrics = metrics_addr.map_or_else(|| "off".to_owned(), |addr| addr.to_string());
+        tracing::info!(%grpc_addr, %metrics, "screener listening");
         Ok(RunningServer {
             grpc_addr,
             metrics_addr,

@@ -94,6 +94,7 @@ async fn run_stream(
     let mut shutdown = engine.shutdown_signal();
 
     // Read until the client closes, the connection fails or shutdown starts.
+    let mut broken_by = None;
     loop {
         let next = tokio::select! {
             biased;
@@ -104,7 +105,12 @@ async fn run_stream(
             None => break,
             Some(Ok(transaction)) => transaction,
             Some(Err(status)) => {
-                tracing::debug!(code = ?status.code(), "stream ended by a transport error");
+                tracing::warn!(
+                    code = ?status.code(),
+                    error = status.message(),
+                    "transaction stream ended by an error"
+                );
+                broken_by = Some(status);
                 break;
             }
         };
@@ -124,6 +130,17 @@ async fn run_stream(
 
     // Drain: wait until every transaction read has its verdict sent.
     let _ = permits.acquire_many(concurrency as u32).await;
+
+    // Tell the client why the stream ended early (an oversized or
+    // undecodable message, for example), unless the client is gone.
+    if let Some(status) = broken_by {
+        let message = format!(
+            "the transaction stream stopped at a message the server could not read: {}; \
+             every transaction before it was answered",
+            status.message()
+        );
+        let _ = sender.send(Err(Status::new(status.code(), message))).await;
+    }
 }
 
 /// Screens one streamed transaction. An invalid transaction gets a verdict
