@@ -150,7 +150,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
                     eprintln!(
                         "replay: {}: transaction {:?}: {}",
                         place(&id),
-                        shorten(&id),
+                        crate::validate::truncate(&id),
                         status.message()
                     );
                     rejected += 1;
@@ -172,7 +172,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
                 eprintln!(
                     "replay: {}: transaction {:?}: {}",
                     place(&verdict.end_to_end_id),
-                    shorten(&verdict.end_to_end_id),
+                    crate::validate::truncate(&verdict.end_to_end_id),
                     error.message
                 );
                 rejected += 1;
@@ -204,25 +204,13 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     })
 }
 
-/// Returns `id` cut to 64 characters for messages, with "..." where cut.
-fn shorten(id: &str) -> String {
-    const MAX: usize = 64;
-    if id.chars().count() <= MAX {
-        return id.to_owned();
-    }
-    let cut: String = id.chars().take(MAX).collect();
-    format!("{cut}...")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn long_id_cut_in_messages() {
-        assert_eq!(shorten("E2E-1"), "E2E-1");
+        assert_eq!(crate::validate::truncate("E2E-1"), "E2E-1");
         let long = "é".repeat(2000);
-        let cut = shorten(&long);
+        let cut = crate::validate::truncate(&long);
         assert_eq!(cut.chars().count(), 67);
         assert!(cut.ends_with("..."));
     }

@@ -284,7 +284,7 @@ pub fn parse_amount(text: &str) -> Result<f64, String> {
 
 /// Cuts a bad value for an error message, so a huge field does not make a
 /// huge message.
-fn truncate(value: &str) -> String {
+pub(crate) fn truncate(value: &str) -> String {
     const MAX: usize = 64;
     if value.chars().count() <= MAX {
         return value.to_string();
