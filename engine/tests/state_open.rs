@@ -199,7 +199,7 @@ fn reset_leaves_a_database_in_use_alone() {
     let error = StateStore::open(dir.path(), reset_options())
         .err()
         .expect("open must fail");
-    assert!(matches!(error, StateError::Open { .. }), "{error}");
+    assert!(matches!(error, StateError::InUse { .. }), "{error}");
     let reservation = reserve(&first, "still-here");
     reservation
         .commit(entry(T0, b"v"))
@@ -215,9 +215,13 @@ fn second_open_rejected_while_in_use() {
     let error = StateStore::open(dir.path(), fast_options())
         .err()
         .expect("open must fail");
-    assert!(matches!(error, StateError::Open { .. }), "{error}");
+    assert!(matches!(error, StateError::InUse { .. }), "{error}");
     assert_names_dir(&error, dir.path());
     assert!(error.to_string().to_lowercase().contains("lock"), "{error}");
+    assert!(
+        !error.to_string().contains("--reset-state"),
+        "a reset cannot help while another process holds the directory: {error}"
+    );
 }
 
 #[test]

@@ -62,6 +62,16 @@ pub enum StateError {
         source: rocksdb::Error,
     },
 
+    #[error(
+        "state directory {dir} is in use by another process, which holds its RocksDB lock \
+         ({source}); stop that process, or give this one another state.dir"
+    )]
+    InUse {
+        dir: PathBuf,
+        #[source]
+        source: rocksdb::Error,
+    },
+
     #[error("failed to {action} state directory {dir}: {source}")]
     Io {
         dir: PathBuf,

@@ -308,6 +308,14 @@ pub(crate) fn handle<'a>(
 }
 
 fn open_error(dir: &Path, source: rocksdb::Error) -> StateError {
+    // RocksDB reports a held LOCK file as an I/O error that names the file.
+    let locked = source.kind() == ErrorKind::IOError && source.to_string().contains("LOCK");
+    if locked {
+        return StateError::InUse {
+            dir: PathBuf::from(dir),
+            source,
+        };
+    }
     StateError::Open {
         dir: PathBuf::from(dir),
         source,
