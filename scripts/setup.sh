@@ -27,6 +27,12 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# The checkout these scripts belong to. Binaries find the bundled lists
+# through it, and the lists crate is rebuilt when it changes, since one
+# build is shared by every checkout that uses the same target folder.
+SCREENER_SOURCE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export SCREENER_SOURCE_ROOT
+
 # Builds go to one persistent folder so that RocksDB's C++ is compiled once
 # per machine, not once per checkout.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/screener/target}"

@@ -41,14 +41,23 @@ pub mod wallet;
 
 /// Returns the root of the source tree: the parent of the running crate's
 /// directory as Cargo sets it at run time (`cargo run`, `cargo test`,
-/// `cargo bench`), else as it was at build time. Every crate of the
-/// workspace is one level below the root. A build reused from a checkout at
-/// another path keeps that old path in its compile-time value.
+/// `cargo bench`), else the checkout the build came from. Every crate of the
+/// workspace is one level below the root.
+///
+/// Outside Cargo the build-time value decides. Cargo shares one build of
+/// this crate between checkouts that use the same target folder and
+/// judges it fresh by file times, so its `CARGO_MANIFEST_DIR` can name
+/// another checkout. The project's scripts therefore also set
+/// `SCREENER_SOURCE_ROOT`, and Cargo rebuilds this crate whenever that
+/// value changes.
 pub fn source_root() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-        .join("..")
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        return std::path::PathBuf::from(dir).join("..");
+    }
+    match option_env!("SCREENER_SOURCE_ROOT") {
+        Some(root) if !root.is_empty() => std::path::PathBuf::from(root),
+        _ => std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."),
+    }
 }
 
 pub use bundle::{load_bundle, BundleList, BundleManifest};

@@ -83,6 +83,14 @@ impl<'s> Diagnostics<'s> {
         }
     }
 
+    /// Returns whether a file could not be read or parsed. Checks of the
+    /// whole graph then skip what is only missing because of it.
+    pub fn has_unreadable_file(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::TomlSyntax | ProblemKind::Io))
+    }
+
     pub fn error(&mut self, kind: ProblemKind, loc: Loc, node: Option<&str>, message: String) {
         self.push(Severity::Error, kind, loc, node, message);
     }

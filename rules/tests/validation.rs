@@ -608,6 +608,14 @@ fn toml_syntax_errors_are_reported_with_lines() {
         .find(|p| p.kind == ProblemKind::TomlSyntax)
         .unwrap_or_else(|| panic!("no TOML syntax error:\n{report}"));
     assert_eq!(problem.line, line_of(&text, "weight = = 50", 1));
+    // The [decision] section is in the file that did not parse, not absent.
+    assert!(
+        !report
+            .problems()
+            .iter()
+            .any(|p| p.message.contains("no [decision]")),
+        "{report}"
+    );
 }
 
 #[test]

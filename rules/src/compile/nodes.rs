@@ -573,8 +573,10 @@ impl Compiler<'_, '_> {
         typologies: &[TypologyNode],
     ) -> Option<Combine> {
         let Some(node) = nodes.first() else {
-            self.diag.error(ProblemKind::MissingKey, Loc::default(), Some("[decision]"),
-                "the graph has no [decision] section; add one, for example [decision] with combine = \"max\"".to_owned());
+            if !self.diag.has_unreadable_file() {
+                self.diag.error(ProblemKind::MissingKey, Loc::default(), Some("[decision]"),
+                    "the graph has no [decision] section; add one, for example [decision] with combine = \"max\"".to_owned());
+            }
             return None;
         };
         for extra in &nodes[1..] {
