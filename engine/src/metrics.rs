@@ -106,7 +106,7 @@ fn describe() {
     describe_gauge!(
         STATE_SIZE,
         metrics::Unit::Bytes,
-        "Estimated live data size of each state store column family."
+        "Estimated size of each state store column family, in files and memtables."
     );
     describe_counter!(ERRORS, "Errors returned to clients, by stable error code.");
     describe_counter!(RULES_FIRED, "Rule firings, by rule id.");

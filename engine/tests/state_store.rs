@@ -66,6 +66,27 @@ fn retry_after_reopen_returns_stored_verdict() {
 }
 
 #[test]
+fn unflushed_data_counts_in_family_sizes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path(), fast_options());
+    let size_of = |store: &StateStore, family: &str| {
+        store
+            .column_family_sizes()
+            .into_iter()
+            .find(|(name, _)| *name == family)
+            .map(|(_, bytes)| bytes)
+            .expect("the family is listed")
+    };
+    let before = size_of(&store, "audit");
+    for n in 0..20 {
+        commit_count(&store, &format!("E2E-{n}"), b"acct", T0);
+    }
+    // Nothing is flushed to a file yet; the memtable holds the records.
+    let after = size_of(&store, "audit");
+    assert!(after > before, "audit size {before} -> {after}");
+}
+
+#[test]
 fn value_includes_current_transaction() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(dir.path(), fast_options());

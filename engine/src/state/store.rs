@@ -325,19 +325,19 @@ impl StateStore {
             .map_err(|source| StateError::Read { cf: "wal", source })
     }
 
-    /// RocksDB's estimate of the live data size of each column family, in bytes.
+    /// Estimated size of each column family in bytes: RocksDB's estimate of
+    /// the live data in its files plus the size of its memtables, so data
+    /// not yet flushed to a file counts too.
     pub fn column_family_sizes(&self) -> Vec<(&'static str, u64)> {
+        let db = &self.shared.db;
         COLUMN_FAMILIES
             .iter()
             .filter_map(|name| {
-                let family = handle(&self.shared.db, name).ok()?;
-                let size = self
-                    .shared
-                    .db
-                    .property_int_value_cf(family, "rocksdb.estimate-live-data-size")
-                    .ok()
-                    .flatten()?;
-                Some((*name, size))
+                let family = handle(db, name).ok()?;
+                let property = |key: &str| db.property_int_value_cf(family, key).ok().flatten();
+                let in_files = property("rocksdb.estimate-live-data-size")?;
+                let in_memory = property("rocksdb.cur-size-all-mem-tables").unwrap_or(0);
+                Some((*name, in_files + in_memory))
             })
             .collect()
     }
