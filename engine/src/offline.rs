@@ -136,12 +136,8 @@ fn check_screen_args(args: &ScreenArgs) -> anyhow::Result<()> {
         anyhow::bail!("invalid --top 0: no hit would be printed; use 1 or more");
     }
     if let Some(country) = &args.country {
-        let two_letters = country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic());
-        if !two_letters {
-            anyhow::bail!(
-                "invalid --country {country:?}: write an ISO 3166-1 alpha-2 code such as \"KP\""
-            );
-        }
+        crate::validate::check_country("--country", country)
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
     }
     if args.wallet.as_ref().is_some_and(|w| w.trim().is_empty()) {
         anyhow::bail!("missing --wallet value: give an address");

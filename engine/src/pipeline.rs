@@ -930,20 +930,22 @@ pub fn screen_party(
     };
     crate::validate::check_country("country", request.country.trim())?;
     let lists = engine.lists();
-    let known = lists.counts();
-    if let Some(unknown) = request
-        .lists
-        .iter()
-        .find(|id| !known.contains_key(id.as_str()))
-    {
-        let ids: Vec<&str> = known.keys().copied().collect();
-        return Err(ServerError::invalid(
-            "lists",
-            format!(
-                "no list has the id {unknown:?}; the lists loaded are {}",
-                ids.join(", ")
-            ),
-        ));
+    if !request.lists.is_empty() {
+        let known = lists.counts();
+        let unknown = request
+            .lists
+            .iter()
+            .find(|id| !known.contains_key(id.as_str()));
+        if let Some(unknown) = unknown {
+            let ids: Vec<&str> = known.keys().copied().collect();
+            return Err(ServerError::invalid(
+                "lists",
+                format!(
+                    "no list has the id {unknown:?}; the lists loaded are {}",
+                    ids.join(", ")
+                ),
+            ));
+        }
     }
     let query = NameQuery {
         name: request.name.clone(),

@@ -374,17 +374,20 @@ mod tests {
             });
             check_transaction(&tx, &LimitsConfig::default())
         };
+
         assert_eq!(with_amount("12.34", "EUR"), Ok(()));
         assert_eq!(with_amount("12.340", "EUR"), Ok(()));
         assert_eq!(with_amount("1000.00", "JPY"), Ok(()));
         assert_eq!(with_amount("1.250", "KWD"), Ok(()));
         assert_eq!(with_amount("0.123456789", "ETH"), Ok(()));
+
         let mut too_fine = valid();
         too_fine.instructed_amount = Some(Amount {
             value: "12.345".into(),
             currency: "EUR".into(),
         });
         assert_eq!(field_of(&too_fine), "instructed_amount.value");
+
         let yen = with_amount("1000.5", "JPY").expect_err("JPY has no minor unit");
         assert!(
             yen.to_string()

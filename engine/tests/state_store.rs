@@ -81,7 +81,7 @@ fn unflushed_data_counts_in_family_sizes() {
     for n in 0..20 {
         commit_count(&store, &format!("E2E-{n}"), b"acct", T0);
     }
-    // Nothing is flushed to a file yet; the memtable holds the records.
+    // Nothing is flushed to a file yet, so the records are only in the memtable.
     let after = size_of(&store, "audit");
     assert!(after > before, "audit size {before} -> {after}");
 }

@@ -218,8 +218,8 @@ mod tests {
 
     #[test]
     fn summary_counts_read_in_singular_and_plural() {
-        let one = ValidationReport::new(vec![problem(Severity::Error, 1)], None).to_string();
-        assert!(one.ends_with("1 error, 0 warnings"), "{one}");
+        let single = ValidationReport::new(vec![problem(Severity::Error, 1)], None).to_string();
+        assert!(single.ends_with("1 error, 0 warnings"), "{single}");
         let more = ValidationReport::new(
             vec![
                 problem(Severity::Error, 1),

@@ -16,7 +16,7 @@ use super::spec::check_time;
 const FORMAT: u8 = 2;
 /// The format before records carried a request digest.
 const FORMAT_WITHOUT_DIGEST: u8 = 1;
-/// Longest request digest.
+/// Maximum length of a request digest in bytes.
 const MAX_DIGEST_LEN: usize = 64;
 
 /// The decision of a verdict, stored beside the opaque verdict so audit

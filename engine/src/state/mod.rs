@@ -89,7 +89,7 @@
 //! [`AggregateValue::exact`] says which. Expired buckets are dropped by a
 //! compaction filter (`rocks.rs`). Audit records, and with them the seen
 //! ids, stay until [`StateStore::prune_audit`] removes those older than the
-//! retention the engine is configured with; clearances stay until removed.
+//! configured retention. Clearances stay until removed.
 //!
 //! # Errors
 //!
