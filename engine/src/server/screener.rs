@@ -119,13 +119,16 @@ async fn run_stream(
         };
         let engine = engine.clone();
         let sender = sender.clone();
-        tokio::spawn(async move {
+        // Boxed: the screening future contains the transaction, the verdict and
+        // the locals of every await point, which tokio would otherwise copy
+        // into the task and again when the task finishes.
+        tokio::spawn(Box::pin(async move {
             let verdict = screen_in_stream(&engine, transaction).await;
             // A send error means the client went away; the verdict is
             // already stored, so a retry gets it back.
             let _ = sender.send(Ok(verdict)).await;
             drop(permit);
-        });
+        }));
     }
 
     // Drain: wait until every transaction read has its verdict sent.

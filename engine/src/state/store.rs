@@ -39,6 +39,10 @@ pub struct StateStore {
     writer: Arc<Writer>,
 }
 
+/// Notifies the callers waiting on an in-flight transaction id of its
+/// committed record.
+pub(crate) type InFlightSender = watch::Sender<Option<Arc<AuditRecord>>>;
+
 /// State shared by the store's handles and the writer thread.
 pub(crate) struct Shared {
     pub db: DB,
@@ -46,9 +50,9 @@ pub(crate) struct Shared {
     pub cache: SeriesCache,
     /// Transaction ids reserved by [`StateStore::begin`] and not yet written
     /// or released. Inserted by `begin`; removed by the writer thread after
-    /// the write, or by a reservation's drop. The sender notifies callers
-    /// waiting on the same id.
-    pub in_flight: DashMap<Box<str>, watch::Sender<Option<Arc<AuditRecord>>>>,
+    /// the write, or by a reservation's drop. The sender, made when a
+    /// second caller asks for the same id, notifies the callers waiting.
+    pub in_flight: DashMap<Box<str>, Option<InFlightSender>>,
     /// Set once by the writer thread when a write or sync fails; from then
     /// on every commit is rejected with this reason.
     pub failure: OnceLock<String>,
@@ -107,11 +111,14 @@ impl StateStore {
     pub fn begin(&self, txn_id: &str) -> Result<Begin, StateError> {
         check_len("transaction id", txn_id.as_bytes(), MAX_TXN_ID_LEN)?;
         match self.shared.in_flight.entry(txn_id.into()) {
-            Entry::Occupied(entry) => {
-                return Ok(Begin::InFlight(InFlightWait::new(entry.get().subscribe())))
+            Entry::Occupied(mut entry) => {
+                let waiters = entry
+                    .get_mut()
+                    .get_or_insert_with(|| watch::channel(None).0);
+                return Ok(Begin::InFlight(InFlightWait::new(waiters.subscribe())));
             }
             Entry::Vacant(entry) => {
-                entry.insert(watch::channel(None).0);
+                entry.insert(None);
             }
         }
         // Written ids left the in-flight map only after their write, so a

@@ -31,7 +31,7 @@ use tracing::{error, info};
 use super::audit::AuditRecord;
 use super::error::StateError;
 use super::options::SyncPolicy;
-use super::rocks::handle;
+use super::rocks::{handle, COLUMN_FAMILIES};
 use super::series::SeriesCell;
 use super::store::Shared;
 
@@ -54,14 +54,31 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    fn order_key(&self) -> (&'static str, &[u8]) {
+    fn family(&self) -> &'static str {
         match self {
-            Op::Put { cf, key, .. } | Op::Merge { cf, key, .. } | Op::Delete { cf, key } => {
-                (cf, key)
-            }
+            Op::Put { cf, .. } | Op::Merge { cf, .. } | Op::Delete { cf, .. } => cf,
+        }
+    }
+
+    fn value_len(&self) -> usize {
+        match self {
+            Op::Put { value, .. } | Op::Merge { value, .. } => value.len(),
+            Op::Delete { .. } => 0,
+        }
+    }
+
+    fn key(&self) -> &[u8] {
+        match self {
+            Op::Put { key, .. } | Op::Merge { key, .. } | Op::Delete { key, .. } => key,
         }
     }
 }
+
+/// Bytes of a RocksDB write batch's header: sequence number and count.
+const BATCH_HEADER: usize = 12;
+/// Bytes a batch record adds to its key and value, at most: a type tag, a
+/// column family id and two length prefixes, each a varint of up to 5 bytes.
+const BATCH_RECORD_OVERHEAD: usize = 16;
 
 /// A commit waiting for the writer thread.
 pub(crate) struct WriteRequest {
@@ -331,16 +348,45 @@ fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<()
             reason: reason.clone(),
         });
     }
+    // Each family's handle is looked up by name once per group.
+    let mut handles = Vec::with_capacity(COLUMN_FAMILIES.len());
+    for name in COLUMN_FAMILIES {
+        handles.push(handle(&shared.db, name)?);
+    }
     // In key order, consecutive memtable inserts share most of their skip
-    // list search. The sort is stable, so writes to one key keep their order.
-    let mut ops: Vec<&Op> = group.iter().flat_map(|request| &request.ops).collect();
-    ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-    let mut batch = WriteBatch::default();
-    for op in ops {
+    // list search. Ops are ranked by family position, then key, then their
+    // place in the group, so writes to one key keep their order.
+    let mut ops: Vec<(usize, &Op)> = Vec::new();
+    for op in group.iter().flat_map(|request| &request.ops) {
+        let family = COLUMN_FAMILIES
+            .iter()
+            .position(|name| *name == op.family())
+            .ok_or_else(|| StateError::ForeignDatabase {
+                dir: shared.dir.clone(),
+                found: format!("no {}", op.family()),
+                expected: COLUMN_FAMILIES.join(", "),
+            })?;
+        ops.push((family, op));
+    }
+    let mut order: Vec<usize> = (0..ops.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (family_a, op_a) = ops[a];
+        let (family_b, op_b) = ops[b];
+        (family_a, op_a.key(), a).cmp(&(family_b, op_b.key(), b))
+    });
+    // Sized up front: a batch grows by copying its whole buffer.
+    let bytes: usize = ops
+        .iter()
+        .map(|(_, op)| op.key().len() + op.value_len() + BATCH_RECORD_OVERHEAD)
+        .sum();
+    let mut batch = WriteBatch::with_capacity_bytes(BATCH_HEADER + bytes);
+    for index in order {
+        let (family, op) = ops[index];
+        let cf = handles[family];
         match op {
-            Op::Put { cf, key, value } => batch.put_cf(handle(&shared.db, cf)?, key, value),
-            Op::Merge { cf, key, value } => batch.merge_cf(handle(&shared.db, cf)?, key, value),
-            Op::Delete { cf, key } => batch.delete_cf(handle(&shared.db, cf)?, key),
+            Op::Put { key, value, .. } => batch.put_cf(cf, key, value),
+            Op::Merge { key, value, .. } => batch.merge_cf(cf, key, value),
+            Op::Delete { key, .. } => batch.delete_cf(cf, key),
         }
     }
     let mut options = WriteOptions::default();
@@ -395,7 +441,7 @@ fn complete(shared: &Shared, group: Vec<WriteRequest>, result: Result<(), StateE
 /// Releases a transaction id from the in-flight map. Callers waiting on it
 /// receive `committed`, or learn that the id is free again when it is `None`.
 pub(crate) fn release_txn(shared: &Shared, txn_id: &str, committed: Option<Arc<AuditRecord>>) {
-    if let Some((_, waiters)) = shared.in_flight.remove(txn_id) {
+    if let Some((_, Some(waiters))) = shared.in_flight.remove(txn_id) {
         if let Some(record) = committed {
             waiters.send_replace(Some(record));
         }
