@@ -23,6 +23,7 @@ struct Transaction {
     creditor_score: f64,
     new_counterparty: bool,
     count_1h: f64,
+    count_7d: f64,
     count_30d: f64,
     near_threshold_24h: f64,
     expected: Decision,
@@ -38,6 +39,7 @@ const CLEAN: Transaction = Transaction {
     creditor_score: 0.42,
     new_counterparty: false,
     count_1h: 1.0,
+    count_7d: 9.0,
     count_30d: 35.0,
     near_threshold_24h: 0.0,
     expected: Decision::Allow,
@@ -45,7 +47,7 @@ const CLEAN: Transaction = Transaction {
 
 /// 1000 transactions: mostly clean payments of varied amounts and
 /// currencies, with large payments to new payees, structuring, sanctions
-/// hits and embargoed countries mixed in. Each kind's decision follows
+/// hits, embargoed countries and velocity spikes mixed in. Each kind's decision follows
 /// from the default graph's weights and thresholds.
 fn transactions() -> Vec<Transaction> {
     (0..1000)
@@ -84,6 +86,15 @@ fn transactions() -> Vec<Transaction> {
                     expected: Decision::Block,
                     ..clean
                 },
+                // 12 payments in an hour from an account with older history:
+                // velocity 50.
+                10 => Transaction {
+                    count_1h: 12.0,
+                    count_7d: 14.0,
+                    count_30d: 40.0,
+                    expected: Decision::Review,
+                    ..clean
+                },
                 _ => clean,
             }
         })
@@ -101,6 +112,7 @@ fn aggregate_index(graph: &RuleGraph, id: &str) -> usize {
 /// Aggregate positions looked up once, as the engine would at graph load.
 struct Indexes {
     count_1h: usize,
+    count_7d: usize,
     count_30d: usize,
     near_threshold: usize,
     sum_24h: usize,
@@ -137,6 +149,7 @@ fn fill(facts: &mut Facts, tx: &Transaction, indexes: &Indexes) {
     let sum_24h = tx.amount * tx.count_1h.max(1.0);
     for (index, value) in [
         (indexes.count_1h, tx.count_1h),
+        (indexes.count_7d, tx.count_7d),
         (indexes.count_30d, tx.count_30d),
         (indexes.near_threshold, tx.near_threshold_24h),
         (indexes.sum_24h, sum_24h),
@@ -160,6 +173,7 @@ fn bench_rules(c: &mut Criterion) {
     let graph = RuleGraph::bundled_default().expect("default graph loads");
     let indexes = Indexes {
         count_1h: aggregate_index(&graph, "debtor_count_1h"),
+        count_7d: aggregate_index(&graph, "debtor_count_7d"),
         count_30d: aggregate_index(&graph, "debtor_count_30d"),
         near_threshold: aggregate_index(&graph, "debtor_near_threshold_24h"),
         sum_24h: aggregate_index(&graph, "debtor_sum_24h"),

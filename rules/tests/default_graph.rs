@@ -54,6 +54,7 @@ fn baseline(graph: &RuleGraph) -> Tx<'_> {
     facts.set_new_counterparty(false);
     facts.set_free_text_score(0.0);
     tx.aggregate("debtor_count_1h", 1.0);
+    tx.aggregate("debtor_count_7d", 10.0);
     tx.aggregate("debtor_count_30d", 40.0);
     tx.aggregate("debtor_near_threshold_24h", 0.0);
     tx.aggregate("debtor_sum_24h", 250.0);
@@ -218,10 +219,36 @@ const CASES: &[Case] = &[
         name: "velocity spike on a quiet account",
         change: |tx| {
             tx.aggregate("debtor_count_1h", 12.0);
+            tx.aggregate("debtor_count_7d", 20.0);
             tx.aggregate("debtor_count_30d", 60.0);
         },
         decision: Decision::Review,
         fired: &["velocity_spike"],
+    },
+    Case {
+        // Every payment of the account lies in the last 7 days, as for
+        // every account in the first week after a deployment: its 30-day
+        // mean is no baseline yet.
+        name: "burst from an account without older history",
+        change: |tx| {
+            tx.aggregate("debtor_count_1h", 12.0);
+            tx.aggregate("debtor_count_7d", 60.0);
+            tx.aggregate("debtor_count_30d", 60.0);
+        },
+        decision: Decision::Allow,
+        fired: &[],
+    },
+    Case {
+        // A steady 5 an hour since the account began 8 days ago: 960 in
+        // 30 days, of which 840 in the last 7.
+        name: "steady account a little over a week old",
+        change: |tx| {
+            tx.aggregate("debtor_count_1h", 5.0);
+            tx.aggregate("debtor_count_7d", 840.0);
+            tx.aggregate("debtor_count_30d", 960.0);
+        },
+        decision: Decision::Allow,
+        fired: &[],
     },
     Case {
         // 12 in an hour is under ten times a mean of 2000 / 720 per hour.
@@ -351,7 +378,7 @@ fn strong_sanctions_hit_applies_override() {
     assert_eq!(overrides, ["strong_sanctions_match"]);
     let reasons: Vec<&str> = evaluation.reasons().collect();
     assert!(
-        reasons.contains(&"A party matches a sanctions list entry (score 0.95 or more)"),
+        reasons.contains(&"A party matches a sanctions or watch list entry (score 0.95 or more)"),
         "{reasons:?}"
     );
     assert_eq!(
@@ -377,7 +404,7 @@ fn band_reason_replaces_rule_reason() {
     assert_eq!(rule.weight, 40.0);
     assert_eq!(
         rule.reason,
-        "A party resembles a sanctions list entry (score 0.80 to 0.90)"
+        "A party resembles a sanctions or watch list entry (score 0.80 to 0.90)"
     );
 }
 
