@@ -88,7 +88,8 @@ pub struct ScreenArgs {
     /// Number of hits to print.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
-    /// Print JSON instead of text.
+    /// Print JSON instead of text: the response ScreenParty (for a name or an
+    /// identifier) or ScreenWallet would return, with the same field names.
     #[arg(long)]
     pub json: bool,
 }

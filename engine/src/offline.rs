@@ -10,7 +10,9 @@ use screener_lists::{
 };
 use serde::Serialize;
 
+use crate::catalog::ListSet;
 use crate::cli::{ListsCommand, ScreenArgs};
+use crate::pipeline;
 
 /// Finds the bundle manifest: ./bundle/bundle.toml, else the one in the
 /// source tree this binary was built from.
@@ -66,33 +68,41 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
         }
         lists
     };
-    let snapshot = Snapshot::build(lists);
+    // The same list set and conversions as the server: `--json` prints
+    // the response ScreenParty or ScreenWallet would return.
+    let set = ListSet::from_lists(lists);
+    let snapshot = set.snapshot();
 
     if let Some(address) = &args.wallet {
+        if args.json {
+            let response = pipeline::wallet_response(&set, address, args.asset.as_deref());
+            print_json(&response)?;
+            return Ok(0);
+        }
         let result = snapshot.screen_wallet(address, args.asset.as_deref());
-        print_output(&result, args.json, || describe_wallet(&snapshot, &result))?;
+        print_block(&describe_wallet(snapshot, &result));
         return Ok(0);
     }
     if let Some(spec) = &args.identifier {
         let (kind, value) = parse_identifier(spec)?;
+        if args.json {
+            print_json(&pipeline::identifier_response(&set, kind.as_ref(), value))?;
+            return Ok(0);
+        }
         let hits = snapshot.screen_identifier(kind.as_ref(), value);
-        print_output(&hits, args.json, || {
-            if hits.is_empty() {
-                return "no listed identifier matches\n".to_string();
-            }
-            hits.iter()
-                .map(|h| {
-                    format!(
-                        "HIT {} {} {} listed as {} {}\n",
-                        h.list,
-                        h.entity_id,
-                        entity_label(&snapshot, &h.list, &h.entity_id),
-                        serde_name(&h.kind),
-                        h.listed_value
-                    )
-                })
-                .collect()
-        })?;
+        if hits.is_empty() {
+            print_block("no listed identifier matches");
+        }
+        for h in &hits {
+            print_block(&format!(
+                "HIT {} {} {} listed as {} {}",
+                h.list,
+                h.entity_id,
+                entity_label(snapshot, &h.list, &h.entity_id),
+                serde_name(&h.kind),
+                h.listed_value
+            ));
+        }
         return Ok(0);
     }
     let Some(name) = &args.name else {
@@ -115,14 +125,22 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
         top_k: Some(args.top),
         ..NameQuery::default()
     };
+    if args.json {
+        let response = pipeline::party_response(&set, &query);
+        print_json(&response)?;
+        return Ok(if response.note.is_empty() { 0 } else { 1 });
+    }
     let result = snapshot.screen_name(&query);
-    print_output(&result, args.json, || {
-        describe_name_result(&snapshot, &result)
-    })?;
+    print_block(&describe_name_result(snapshot, &result));
     Ok(match result {
         NameResult::NormalizesToNothing => 1,
         NameResult::Hits(_) => 0,
     })
+}
+
+fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
 }
 
 /// Rejects options `screen` cannot use, before any list is loaded.
@@ -302,19 +320,6 @@ fn describe_name_result(snapshot: &Snapshot, result: &NameResult) -> String {
         }
     }
     out
-}
-
-fn print_output<T: Serialize>(
-    value: &T,
-    json: bool,
-    text: impl FnOnce() -> String,
-) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        print_block(&text());
-    }
-    Ok(())
 }
 
 /// Prints `text`, ending it with a newline when it has none.

@@ -397,6 +397,26 @@ fn identifier_hits(
     }
 }
 
+/// Looks up an identifier in `lists` and returns a ScreenParty response
+/// whose hits are of kind identifier. `screener screen --identifier
+/// --json` prints it.
+pub fn identifier_response(
+    lists: &ListSet,
+    kind: Option<&IdentifierKind>,
+    value: &str,
+) -> ScreenPartyResponse {
+    let mut screening = Screening::default();
+    identifier_hits(lists, Role::Debtor, kind, value, &mut screening);
+    for hit in &mut screening.hits {
+        hit.role = "party".to_string();
+    }
+    ScreenPartyResponse {
+        hits: screening.hits,
+        list_version: lists.version().to_string(),
+        note: String::new(),
+    }
+}
+
 fn wallet_hits(
     lists: &ListSet,
     side: WalletSide,
@@ -969,25 +989,29 @@ pub fn screen_party(
         }),
         ..NameQuery::default()
     };
+    Ok(party_response(&lists, &query))
+}
+
+/// Screens `query.name` against `lists` and returns the ScreenParty
+/// response. `screener screen --json` prints the same response.
+pub fn party_response(lists: &ListSet, query: &NameQuery) -> ScreenPartyResponse {
     let mut screening = Screening::default();
-    let note = match lists.snapshot().screen_name(&query) {
-        NameResult::NormalizesToNothing => {
-            "the name normalizes to nothing (only punctuation or symbols), so it matches nothing"
-                .to_string()
-        }
-        NameResult::Hits(_) => String::new(),
+    name_hits(lists, Role::Debtor, &query.name, query, &mut screening);
+    // The only note name_hits makes is that the name normalizes to nothing.
+    let note = if screening.notes.is_empty() {
+        String::new()
+    } else {
+        "the name normalizes to nothing (only punctuation or symbols), so it matches nothing"
+            .to_string()
     };
-    if note.is_empty() {
-        name_hits(&lists, Role::Debtor, &request.name, &query, &mut screening);
-    }
     for hit in &mut screening.hits {
         hit.role = "party".to_string();
     }
-    Ok(ScreenPartyResponse {
+    ScreenPartyResponse {
         hits: screening.hits,
         list_version: lists.version().to_string(),
         note,
-    })
+    }
 }
 
 /// Wallet look-up for onboarding checks.
@@ -1006,15 +1030,27 @@ pub fn screen_wallet(
         ));
     }
     let lists = engine.lists();
-    let result = lists
-        .snapshot()
-        .screen_wallet(address, non_empty(&request.asset).as_deref());
-    let mut screening = Screening::default();
-    wallet_hits(
+    Ok(wallet_response(
         &lists,
-        WalletSide::Destination,
         address,
         non_empty(&request.asset).as_deref(),
+    ))
+}
+
+/// Looks up a wallet address in `lists` and returns the ScreenWallet
+/// response. `screener screen --wallet --json` prints the same response.
+pub fn wallet_response(
+    lists: &ListSet,
+    address: &str,
+    asset: Option<&str>,
+) -> ScreenWalletResponse {
+    let result = lists.snapshot().screen_wallet(address, asset);
+    let mut screening = Screening::default();
+    wallet_hits(
+        lists,
+        WalletSide::Destination,
+        address,
+        asset,
         &mut screening,
     );
     for hit in &mut screening.hits {
@@ -1025,12 +1061,12 @@ pub fn screen_wallet(
             hit.notes.push(format!("address is invalid: {reason}"));
         }
     }
-    Ok(ScreenWalletResponse {
+    ScreenWalletResponse {
         hits: screening.hits,
         list_version: lists.version().to_string(),
         chain_family: result.family.as_str().to_string(),
         canonical_address: result.canonical,
-    })
+    }
 }
 
 /// The stored verdict of a transaction.

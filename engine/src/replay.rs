@@ -1,18 +1,19 @@
 //! `screener replay`: sends a JSON-lines file of transactions through a
-//! running server and prints each verdict as one JSON line.
+//! running server and prints each verdict as one JSON line, in the order of
+//! the input lines.
 //!
 //! Each input line is one `screener.v1.Transaction` in the protobuf JSON
 //! mapping with the .proto field names, for example
 //! `{"end_to_end_id":"E2E-1","debtor":{"name":"Anna Schmidt"}}`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use screener_proto::v1::screener_client::ScreenerClient;
-use screener_proto::v1::Transaction;
+use screener_proto::v1::{Transaction, Verdict};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -28,9 +29,67 @@ pub struct ReplayArgs {
     pub unary: bool,
 }
 
-/// Input lines by transaction id, filled by the reader, to name the line
-/// of a rejected transaction.
-type LinesOf = Arc<Mutex<HashMap<String, Vec<usize>>>>;
+/// What the reader sent, by transaction id: filled by the reader thread,
+/// read as verdicts come back.
+#[derive(Default)]
+struct Sent {
+    /// Input line numbers of each id, to name the line of a rejected
+    /// transaction.
+    lines: HashMap<String, Vec<usize>>,
+    /// Send positions (0 for the first transaction sent) of each id not yet
+    /// answered, oldest first. An id sent twice has two.
+    unanswered: HashMap<String, VecDeque<u64>>,
+}
+
+type SharedSent = Arc<Mutex<Sent>>;
+
+fn lock(sent: &SharedSent) -> std::sync::MutexGuard<'_, Sent> {
+    sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Puts verdicts back in input order. The server answers a stream in the
+/// order it finishes transactions: an invalid one, which needs no write,
+/// overtakes valid ones sent before it.
+struct InputOrder {
+    /// Send position of the next verdict to print.
+    next: u64,
+    /// Verdicts that arrived before one sent earlier.
+    held: BTreeMap<u64, Verdict>,
+}
+
+impl InputOrder {
+    fn new() -> Self {
+        InputOrder {
+            next: 0,
+            held: BTreeMap::new(),
+        }
+    }
+
+    /// Takes a verdict and returns those now due, in input order. A verdict
+    /// whose id was not sent (no server does that) is due at once.
+    fn take(&mut self, sent: &SharedSent, verdict: Verdict) -> Vec<Verdict> {
+        let position = lock(sent)
+            .unanswered
+            .get_mut(&verdict.end_to_end_id)
+            .and_then(VecDeque::pop_front);
+        let Some(position) = position else {
+            return vec![verdict];
+        };
+        self.held.insert(position, verdict);
+        let mut due = Vec::new();
+        while let Some(verdict) = self.held.remove(&self.next) {
+            due.push(verdict);
+            self.next += 1;
+        }
+        due
+    }
+
+    /// Returns every verdict still held, in input order, when the stream
+    /// ended before some transactions sent earlier were answered.
+    fn rest(&mut self) -> Vec<Verdict> {
+        std::mem::take(&mut self.held).into_values().collect()
+    }
+}
 
 /// Counts of the lines the reader thread read.
 struct ReadSummary {
@@ -47,7 +106,7 @@ struct ReadSummary {
 fn spawn_reader(
     file: PathBuf,
     sender: mpsc::Sender<Transaction>,
-    lines_of: LinesOf,
+    sent: SharedSent,
 ) -> anyhow::Result<std::thread::JoinHandle<anyhow::Result<ReadSummary>>> {
     let reader: Box<dyn BufRead + Send> = if file.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
@@ -79,12 +138,16 @@ fn spawn_reader(
                         continue;
                     }
                 };
-                lines_of
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .entry(transaction.end_to_end_id.clone())
-                    .or_default()
-                    .push(line_number);
+                {
+                    let mut sent = lock(&sent);
+                    let id = &transaction.end_to_end_id;
+                    sent.lines.entry(id.clone()).or_default().push(line_number);
+                    let position = summary.sent as u64;
+                    sent.unanswered
+                        .entry(id.clone())
+                        .or_default()
+                        .push_back(position);
+                }
                 if sender.blocking_send(transaction).is_err() {
                     // The sending side ended, and its error is reported there.
                     break;
@@ -104,22 +167,28 @@ fn json_problem(error: &serde_json::Error) -> String {
     format!("invalid JSON at column {}: {reason}", error.column())
 }
 
-/// Runs the replay; returns 0 when every line was screened, 2 when some
-/// lines were not transactions or the server rejected some transactions.
+/// Runs the replay, printing to standard output; returns 0 when every line
+/// was screened, 2 when some lines were not transactions or the server
+/// rejected some transactions.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    run_to(args, &mut out).await
+}
+
+/// Runs the replay as [`run`] does, writing the verdicts to `out`.
+pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i32> {
     let mut client = ScreenerClient::connect(args.server.clone())
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.server))?;
-    let lines_of: LinesOf = Arc::default();
+    let sent: SharedSent = Arc::default();
     let (sender, mut receiver) = mpsc::channel(1024);
-    let reader = spawn_reader(args.file.clone(), sender, Arc::clone(&lines_of))?;
+    let reader = spawn_reader(args.file.clone(), sender, Arc::clone(&sent))?;
 
     let source = args.file.display().to_string();
     let place = |id: &str| -> String {
-        let lines_of = lines_of
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match lines_of.get(id).map(Vec::as_slice) {
+        let sent = lock(&sent);
+        match sent.lines.get(id).map(Vec::as_slice) {
             Some([line]) => format!("{source}: line {line}"),
             Some(lines) => format!(
                 "{source}: lines {}",
@@ -132,8 +201,6 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
             None => source.clone(),
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     let mut answered = 0usize;
     let mut rejected = 0usize;
 
@@ -163,11 +230,13 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
             .await
             .map_err(|s| anyhow::anyhow!("ScreenStream failed: {}", s.message()))?
             .into_inner();
-        while let Some(verdict) = verdicts
-            .message()
-            .await
-            .map_err(|s| anyhow::anyhow!("ScreenStream failed: {}", s.message()))?
-        {
+        let mut order = InputOrder::new();
+        let ended = loop {
+            let verdict = match verdicts.message().await {
+                Ok(Some(verdict)) => verdict,
+                Ok(None) => break Ok(()),
+                Err(status) => break Err(status),
+            };
             if let Some(error) = &verdict.error {
                 eprintln!(
                     "replay: {}: transaction {:?}: {}",
@@ -179,9 +248,17 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
             } else {
                 answered += 1;
             }
-            writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
+            for verdict in order.take(&sent, verdict) {
+                writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
+            }
             out.flush()?;
+        };
+        // Verdicts held behind a transaction that got none are still printed.
+        for verdict in order.rest() {
+            writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
         }
+        out.flush()?;
+        ended.map_err(|s| anyhow::anyhow!("ScreenStream failed: {}", s.message()))?;
     }
     out.flush()?;
     let summary = tokio::task::spawn_blocking(move || reader.join())
@@ -206,6 +283,73 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn verdict(id: &str, replayed: bool) -> Verdict {
+        Verdict {
+            end_to_end_id: id.to_owned(),
+            replayed,
+            ..Verdict::default()
+        }
+    }
+
+    fn ids(verdicts: &[Verdict]) -> Vec<(&str, bool)> {
+        verdicts
+            .iter()
+            .map(|v| (v.end_to_end_id.as_str(), v.replayed))
+            .collect()
+    }
+
+    fn sent_in_order(ids: &[&str]) -> SharedSent {
+        let sent = SharedSent::default();
+        for (position, id) in ids.iter().enumerate() {
+            lock(&sent)
+                .unanswered
+                .entry((*id).to_owned())
+                .or_default()
+                .push_back(position as u64);
+        }
+        sent
+    }
+
+    #[test]
+    fn verdicts_held_until_earlier_lines_are_answered() {
+        let sent = sent_in_order(&["A", "B", "C"]);
+        let mut order = InputOrder::new();
+        assert!(order.take(&sent, verdict("C", false)).is_empty());
+        assert!(order.take(&sent, verdict("B", false)).is_empty());
+        let due = order.take(&sent, verdict("A", false));
+        assert_eq!(ids(&due), [("A", false), ("B", false), ("C", false)]);
+        assert!(order.rest().is_empty());
+    }
+
+    #[test]
+    fn repeated_id_answers_its_lines_in_turn() {
+        let sent = sent_in_order(&["A", "B", "A"]);
+        let mut order = InputOrder::new();
+        // The first answer for A belongs to the first line that sent A.
+        assert_eq!(ids(&order.take(&sent, verdict("A", false))), [("A", false)]);
+        assert!(order.take(&sent, verdict("A", true)).is_empty());
+        let due = order.take(&sent, verdict("B", false));
+        assert_eq!(ids(&due), [("B", false), ("A", true)]);
+    }
+
+    #[test]
+    fn held_verdicts_flushed_at_stream_end() {
+        let sent = sent_in_order(&["A", "B", "C"]);
+        let mut order = InputOrder::new();
+        assert!(order.take(&sent, verdict("C", false)).is_empty());
+        assert!(order.take(&sent, verdict("B", false)).is_empty());
+        assert_eq!(ids(&order.rest()), [("B", false), ("C", false)]);
+    }
+
+    #[test]
+    fn unsent_id_printed_at_once() {
+        let sent = sent_in_order(&["A"]);
+        let mut order = InputOrder::new();
+        assert_eq!(ids(&order.take(&sent, verdict("Z", false))), [("Z", false)]);
+    }
+
     #[test]
     fn long_id_cut_in_messages() {
         assert_eq!(crate::validate::truncate("E2E-1"), "E2E-1");

@@ -834,6 +834,50 @@ async fn slow_reader_stalls_only_its_own_stream() {
     );
 }
 
+/// An invalid transaction is answered at once, without waiting for a
+/// write, so it overtakes the valid ones sent before it on the stream;
+/// replay still prints every verdict in the order of its input lines.
+#[tokio::test]
+async fn replay_prints_verdicts_in_input_order() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut ids = Vec::new();
+    let mut text = String::new();
+    for n in 0..60 {
+        let id = format!("ORDER-{n:02}");
+        // Every tenth line has an amount the validator rejects.
+        let amount = if n % 10 == 9 { "12,500.00" } else { "10.00" };
+        text.push_str(&format!(
+            r#"{{"end_to_end_id":"{id}","instructed_amount":{{"value":"{amount}","currency":"EUR"}},"debtor":{{"name":"Anna Schmidt"}},"creditor":{{"name":"Jean Dupont"}}}}"#
+        ));
+        text.push('\n');
+        ids.push(id);
+    }
+    let file = server.dir.path().join("order.jsonl");
+    std::fs::write(&file, text).expect("write file");
+    let args = screener::replay::ReplayArgs {
+        file,
+        server: server.grpc_url.clone(),
+        unary: false,
+    };
+    let mut out = Vec::new();
+    let code = screener::replay::run_to(args, &mut out)
+        .await
+        .expect("replay runs");
+    assert_eq!(code, 2, "six lines are rejected");
+    let printed: Vec<String> = String::from_utf8(out)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|line| {
+            let verdict: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            verdict["end_to_end_id"]
+                .as_str()
+                .expect("id is a string")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(printed, ids);
+}
+
 #[tokio::test]
 async fn replay_exit_code_reports_rejected_lines() {
     let server = TestServer::start(|_, _| {}).await;
