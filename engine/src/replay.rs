@@ -29,15 +29,15 @@ pub struct ReplayArgs {
     pub unary: bool,
 }
 
-/// What the reader sent, by transaction id: filled by the reader thread,
-/// read as verdicts come back.
+/// Record of the transactions sent, by id. The reader thread fills it, and
+/// the verdict loop reads it.
 #[derive(Default)]
 struct Sent {
     /// Input line numbers of each id, to name the line of a rejected
     /// transaction.
     lines: HashMap<String, Vec<usize>>,
-    /// Send positions (0 for the first transaction sent) of each id not yet
-    /// answered, oldest first. An id sent twice has two.
+    /// Send positions (0 for the first transaction sent) of each id still
+    /// without a verdict, oldest first. An id sent twice has two.
     unanswered: HashMap<String, VecDeque<u64>>,
 }
 
@@ -47,47 +47,56 @@ fn lock(sent: &SharedSent) -> std::sync::MutexGuard<'_, Sent> {
     sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Puts verdicts back in input order. The server answers a stream in the
-/// order it finishes transactions: an invalid one, which needs no write,
-/// overtakes valid ones sent before it.
+/// Reorder buffer that puts verdicts back in input order. The server sends a
+/// stream's verdicts in the order it finishes transactions, so an invalid
+/// one, which needs no write, overtakes valid ones sent before it.
 struct InputOrder {
     /// Send position of the next verdict to print.
     next: u64,
-    /// Verdicts that arrived before one sent earlier.
-    held: BTreeMap<u64, Verdict>,
+    /// Verdicts that arrived before one sent earlier, by send position.
+    waiting: BTreeMap<u64, Verdict>,
 }
 
 impl InputOrder {
     fn new() -> Self {
         InputOrder {
             next: 0,
-            held: BTreeMap::new(),
+            waiting: BTreeMap::new(),
         }
     }
 
     /// Takes a verdict and returns those now due, in input order. A verdict
     /// whose id was not sent (no server does that) is due at once.
     fn take(&mut self, sent: &SharedSent, verdict: Verdict) -> Vec<Verdict> {
-        let position = lock(sent)
-            .unanswered
-            .get_mut(&verdict.end_to_end_id)
-            .and_then(VecDeque::pop_front);
+        let mut position = None;
+        {
+            let mut sent = lock(sent);
+            let id = &verdict.end_to_end_id;
+            if let Some(positions) = sent.unanswered.get_mut(id) {
+                position = positions.pop_front();
+                // The id's entry goes once every line that sent it has a verdict.
+                if positions.is_empty() {
+                    sent.unanswered.remove(id);
+                }
+            }
+        }
         let Some(position) = position else {
             return vec![verdict];
         };
-        self.held.insert(position, verdict);
+        self.waiting.insert(position, verdict);
+
         let mut due = Vec::new();
-        while let Some(verdict) = self.held.remove(&self.next) {
+        while let Some(verdict) = self.waiting.remove(&self.next) {
             due.push(verdict);
             self.next += 1;
         }
         due
     }
 
-    /// Returns every verdict still held, in input order, when the stream
-    /// ended before some transactions sent earlier were answered.
+    /// Returns every verdict still waiting, in input order. Called when the
+    /// stream ended before some transactions sent earlier got a verdict.
     fn rest(&mut self) -> Vec<Verdict> {
-        std::mem::take(&mut self.held).into_values().collect()
+        std::mem::take(&mut self.waiting).into_values().collect()
     }
 }
 
@@ -167,9 +176,9 @@ fn json_problem(error: &serde_json::Error) -> String {
     format!("invalid JSON at column {}: {reason}", error.column())
 }
 
-/// Runs the replay, printing to standard output; returns 0 when every line
-/// was screened, 2 when some lines were not transactions or the server
-/// rejected some transactions.
+/// Runs the replay and prints the verdicts to standard output. Returns 0
+/// when every line was screened, and 2 when some lines were not
+/// transactions or the server rejected some transactions.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -253,7 +262,7 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
             }
             out.flush()?;
         };
-        // Verdicts held behind a transaction that got none are still printed.
+        // Verdicts waiting behind a transaction that got none are still printed.
         for verdict in order.rest() {
             writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
         }
@@ -313,7 +322,7 @@ mod tests {
     }
 
     #[test]
-    fn verdicts_held_until_earlier_lines_are_answered() {
+    fn verdicts_wait_for_earlier_lines() {
         let sent = sent_in_order(&["A", "B", "C"]);
         let mut order = InputOrder::new();
         assert!(order.take(&sent, verdict("C", false)).is_empty());
@@ -324,10 +333,10 @@ mod tests {
     }
 
     #[test]
-    fn repeated_id_answers_its_lines_in_turn() {
+    fn repeated_id_fills_lines_in_turn() {
         let sent = sent_in_order(&["A", "B", "A"]);
         let mut order = InputOrder::new();
-        // The first answer for A belongs to the first line that sent A.
+        // The first verdict for A belongs to the first line that sent A.
         assert_eq!(ids(&order.take(&sent, verdict("A", false))), [("A", false)]);
         assert!(order.take(&sent, verdict("A", true)).is_empty());
         let due = order.take(&sent, verdict("B", false));
@@ -335,7 +344,7 @@ mod tests {
     }
 
     #[test]
-    fn held_verdicts_flushed_at_stream_end() {
+    fn waiting_verdicts_flushed_at_end() {
         let sent = sent_in_order(&["A", "B", "C"]);
         let mut order = InputOrder::new();
         assert!(order.take(&sent, verdict("C", false)).is_empty());

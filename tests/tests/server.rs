@@ -834,9 +834,9 @@ async fn slow_reader_stalls_only_its_own_stream() {
     );
 }
 
-/// An invalid transaction is answered at once, without waiting for a
-/// write, so it overtakes the valid ones sent before it on the stream;
-/// replay still prints every verdict in the order of its input lines.
+/// An invalid transaction gets its verdict at once, without waiting for a
+/// write, so it overtakes the valid ones sent before it on the stream.
+/// Replay still prints every verdict in the order of its input lines.
 #[tokio::test]
 async fn replay_prints_verdicts_in_input_order() {
     let server = TestServer::start(|_, _| {}).await;
@@ -852,6 +852,7 @@ async fn replay_prints_verdicts_in_input_order() {
         text.push('\n');
         ids.push(id);
     }
+
     let file = server.dir.path().join("order.jsonl");
     std::fs::write(&file, text).expect("write file");
     let args = screener::replay::ReplayArgs {
@@ -864,6 +865,7 @@ async fn replay_prints_verdicts_in_input_order() {
         .await
         .expect("replay runs");
     assert_eq!(code, 2, "six lines are rejected");
+
     let printed: Vec<String> = String::from_utf8(out)
         .expect("UTF-8 output")
         .lines()

@@ -50,8 +50,8 @@ pub(crate) struct Shared {
     pub cache: SeriesCache,
     /// Transaction ids reserved by [`StateStore::begin`] and not yet written
     /// or released. Inserted by `begin`; removed by the writer thread after
-    /// the write, or by a reservation's drop. The sender, made when a
-    /// second caller asks for the same id, notifies the callers waiting.
+    /// the write, or by a reservation's drop. The sender is made when a
+    /// second caller requests the same id, and notifies the callers waiting.
     pub in_flight: DashMap<Box<str>, Option<InFlightSender>>,
     /// Set once by the writer thread when a write or sync fails; from then
     /// on every commit is rejected with this reason.
