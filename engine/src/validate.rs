@@ -15,7 +15,7 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
             "is required: it identifies the transaction for retries and the audit log",
         ));
     }
-    check_text("end_to_end_id", &tx.end_to_end_id, limits)?;
+    check_text(FieldPath::root("end_to_end_id"), &tx.end_to_end_id, limits)?;
     if let Some(amount) = &tx.instructed_amount {
         parse_amount(&amount.value)
             .map_err(|reason| ServerError::invalid("instructed_amount.value", reason))?;
@@ -51,11 +51,12 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
             ),
         ));
     }
+    let remittance_path = FieldPath::root("remittance_information");
     for (i, line) in tx.remittance_information.iter().enumerate() {
-        check_text(&format!("remittance_information[{i}]"), line, limits)?;
+        check_text(remittance_path.item(i), line, limits)?;
     }
     for (field, value) in [("purpose_code", &tx.purpose_code), ("channel", &tx.channel)] {
-        check_text(field, value, limits)?;
+        check_text(FieldPath::root(field), value, limits)?;
     }
     if let Some(crypto) = &tx.crypto {
         for (field, value) in [
@@ -65,7 +66,7 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
             ("crypto.chain", &crypto.chain),
             ("crypto.transaction_hash", &crypto.transaction_hash),
         ] {
-            check_text(field, value, limits)?;
+            check_text(FieldPath::root(field), value, limits)?;
         }
     }
     if tx.attributes.len() > limits.max_attributes {
@@ -79,8 +80,8 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
         ));
     }
     for (key, value) in &tx.attributes {
-        check_text("attributes key", key, limits)?;
-        check_text(&format!("attributes[{key:?}]"), value, limits)?;
+        check_text(FieldPath::root("attributes key"), key, limits)?;
+        check_text(FieldPath::root("attributes").key(key), value, limits)?;
     }
     if tx.created_at_unix_ms < 0 {
         return Err(ServerError::invalid(
@@ -92,25 +93,28 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
 }
 
 fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), ServerError> {
-    check_text(&format!("{role}.name"), &party.name, limits)?;
-    check_text(&format!("{role}.iban"), &party.iban, limits)?;
-    check_text(&format!("{role}.account_id"), &party.account_id, limits)?;
+    let party_path = FieldPath::root(role);
+    check_text(party_path.field("name"), &party.name, limits)?;
+    check_text(party_path.field("iban"), &party.iban, limits)?;
+    check_text(party_path.field("account_id"), &party.account_id, limits)?;
     if !party.birth_date.is_empty()
         && screener_lists::PartialDate::parse_iso(&party.birth_date).is_none()
     {
         return Err(ServerError::invalid(
-            format!("{role}.birth_date"),
+            party_path.field("birth_date").to_string(),
             format!(
                 "{:?} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD",
                 truncate(&party.birth_date)
             ),
         ));
     }
-    check_country(&format!("{role}.nationality"), &party.nationality)?;
+    check_country_at(party_path.field("nationality"), &party.nationality)?;
     if let Some(address) = &party.postal_address {
+        let address_path = party_path.field("postal_address");
+        let lines_path = address_path.field("address_lines");
         if address.address_lines.len() > limits.max_address_lines {
             return Err(ServerError::invalid(
-                format!("{role}.postal_address.address_lines"),
+                lines_path.to_string(),
                 format!(
                     "has {} lines, over the limit of {} (limits.max_address_lines)",
                     address.address_lines.len(),
@@ -119,11 +123,7 @@ fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), S
             ));
         }
         for (i, line) in address.address_lines.iter().enumerate() {
-            check_text(
-                &format!("{role}.postal_address.address_lines[{i}]"),
-                line,
-                limits,
-            )?;
+            check_text(lines_path.item(i), line, limits)?;
         }
         for (field, value) in [
             ("street_name", &address.street_name),
@@ -132,13 +132,14 @@ fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), S
             ("town_name", &address.town_name),
             ("country_sub_division", &address.country_sub_division),
         ] {
-            check_text(&format!("{role}.postal_address.{field}"), value, limits)?;
+            check_text(address_path.field(field), value, limits)?;
         }
-        check_country(&format!("{role}.postal_address.country"), &address.country)?;
+        check_country_at(address_path.field("country"), &address.country)?;
     }
+    let identifiers_path = party_path.field("identifiers");
     if party.identifiers.len() > limits.max_identifiers {
         return Err(ServerError::invalid(
-            format!("{role}.identifiers"),
+            identifiers_path.to_string(),
             format!(
                 "has {} entries, over the limit of {}",
                 party.identifiers.len(),
@@ -147,19 +148,23 @@ fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), S
         ));
     }
     for (i, id) in party.identifiers.iter().enumerate() {
-        let field = format!("{role}.identifiers[{i}]");
-        check_text(&format!("{field}.scheme"), &id.scheme, limits)?;
+        let id_path = identifiers_path.item(i);
+        check_text(id_path.field("scheme"), &id.scheme, limits)?;
         if id.value.trim().is_empty() {
-            return Err(ServerError::invalid(format!("{field}.value"), "is empty"));
+            return Err(ServerError::invalid(
+                id_path.field("value").to_string(),
+                "is empty",
+            ));
         }
-        check_text(&format!("{field}.value"), &id.value, limits)?;
-        check_country(&format!("{field}.issuer_country"), &id.issuer_country)?;
+        check_text(id_path.field("value"), &id.value, limits)?;
+        check_country_at(id_path.field("issuer_country"), &id.issuer_country)?;
     }
     Ok(())
 }
 
 fn check_agent(role: &str, agent: &Agent, limits: &LimitsConfig) -> Result<(), ServerError> {
-    check_text(&format!("{role}.name"), &agent.name, limits)?;
+    let agent_path = FieldPath::root(role);
+    check_text(agent_path.field("name"), &agent.name, limits)?;
     if !agent.bic.is_empty() {
         let bic = agent.bic.trim();
         let valid = matches!(bic.len(), 8 | 11)
@@ -167,7 +172,7 @@ fn check_agent(role: &str, agent: &Agent, limits: &LimitsConfig) -> Result<(), S
             && bic[..6].chars().all(|c| c.is_ascii_alphabetic());
         if !valid {
             return Err(ServerError::invalid(
-                format!("{role}.bic"),
+                agent_path.field("bic").to_string(),
                 format!(
                     "{:?} is not a BIC: expected 8 or 11 letters and digits, the first 6 letters",
                     truncate(&agent.bic)
@@ -175,33 +180,110 @@ fn check_agent(role: &str, agent: &Agent, limits: &LimitsConfig) -> Result<(), S
             ));
         }
     }
-    check_country(&format!("{role}.country"), &agent.country)
+    check_country_at(agent_path.field("country"), &agent.country)
 }
 
-fn check_text(field: &str, value: &str, limits: &LimitsConfig) -> Result<(), ServerError> {
-    let chars = value.chars().count();
-    if chars > limits.max_field_chars {
-        return Err(ServerError::invalid(
-            field,
-            format!(
-                "is {chars} characters, over the limit of {} (limits.max_field_chars)",
-                limits.max_field_chars
-            ),
-        ));
+/// The path of a field in a transaction, such as
+/// "debtor.postal_address.address_lines[2]". Valid transactions are the
+/// common case, so the path is formatted only when an error names it.
+#[derive(Clone, Copy)]
+struct FieldPath<'a> {
+    parent: Option<&'a FieldPath<'a>>,
+    name: &'a str,
+    element: Element<'a>,
+}
+
+/// The element of a repeated or map field that a path names.
+#[derive(Clone, Copy)]
+enum Element<'a> {
+    Whole,
+    Index(usize),
+    Key(&'a str),
+}
+
+impl<'a> FieldPath<'a> {
+    fn root(name: &'a str) -> FieldPath<'a> {
+        FieldPath {
+            parent: None,
+            name,
+            element: Element::Whole,
+        }
+    }
+
+    fn field(&'a self, name: &'a str) -> FieldPath<'a> {
+        FieldPath {
+            parent: Some(self),
+            name,
+            element: Element::Whole,
+        }
+    }
+
+    /// Returns the path of the element at `index` of this repeated field.
+    fn item(&self, index: usize) -> FieldPath<'a> {
+        FieldPath {
+            element: Element::Index(index),
+            ..*self
+        }
+    }
+
+    /// Returns the path of the value at `key` of this map field.
+    fn key(&self, key: &'a str) -> FieldPath<'a> {
+        FieldPath {
+            element: Element::Key(key),
+            ..*self
+        }
+    }
+}
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}.")?;
+        }
+        f.write_str(self.name)?;
+        match self.element {
+            Element::Whole => Ok(()),
+            Element::Index(index) => write!(f, "[{index}]"),
+            Element::Key(key) => write!(f, "[{key:?}]"),
+        }
+    }
+}
+
+fn check_text(field: FieldPath<'_>, value: &str, limits: &LimitsConfig) -> Result<(), ServerError> {
+    // A string has at least as many bytes as characters, so only a long
+    // one needs counting.
+    if value.len() > limits.max_field_chars {
+        let chars = value.chars().count();
+        if chars > limits.max_field_chars {
+            return Err(ServerError::invalid(
+                field.to_string(),
+                format!(
+                    "is {chars} characters, over the limit of {} (limits.max_field_chars)",
+                    limits.max_field_chars
+                ),
+            ));
+        }
     }
     if value.chars().any(|c| c.is_control() && c != '\t') {
-        return Err(ServerError::invalid(field, "contains control characters"));
+        return Err(ServerError::invalid(
+            field.to_string(),
+            "contains control characters",
+        ));
     }
     Ok(())
 }
 
 /// Checks that `value` is empty or an ISO 3166-1 alpha-2 code.
 pub fn check_country(field: &str, value: &str) -> Result<(), ServerError> {
+    check_country_at(FieldPath::root(field), value)
+}
+
+fn check_country_at(field: FieldPath<'_>, value: &str) -> Result<(), ServerError> {
     if value.is_empty() || (value.len() == 2 && value.chars().all(|c| c.is_ascii_alphabetic())) {
         return Ok(());
     }
     Err(ServerError::invalid(
-        field,
+        field.to_string(),
         format!(
             "{:?} is not an ISO 3166-1 alpha-2 country code such as \"DE\"",
             truncate(value)
@@ -296,7 +378,7 @@ pub(crate) fn truncate(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use screener_proto::v1::{Amount, PostalAddress};
+    use screener_proto::v1::{Amount, PartyIdentifier, PostalAddress};
 
     fn valid() -> Transaction {
         Transaction {
@@ -362,6 +444,70 @@ mod tests {
         let mut bad_date = valid();
         bad_date.debtor.as_mut().expect("debtor").birth_date = "12/05/1970".into();
         assert_eq!(field_of(&bad_date), "debtor.birth_date");
+    }
+
+    #[test]
+    fn nested_field_paths_are_named() {
+        let mut bad_line = valid();
+        bad_line.creditor = Some(Party {
+            postal_address: Some(PostalAddress {
+                address_lines: vec!["Main Street 1".into(), "bad\u{7}line".into()],
+                ..PostalAddress::default()
+            }),
+            ..Party::default()
+        });
+        assert_eq!(
+            field_of(&bad_line),
+            "creditor.postal_address.address_lines[1]"
+        );
+
+        let mut empty_identifier = valid();
+        empty_identifier
+            .debtor
+            .as_mut()
+            .expect("debtor")
+            .identifiers = vec![
+            PartyIdentifier {
+                scheme: "LEI".into(),
+                value: "529900T8BM49AURSDO55".into(),
+                ..PartyIdentifier::default()
+            },
+            PartyIdentifier {
+                scheme: "TAX".into(),
+                value: "  ".into(),
+                ..PartyIdentifier::default()
+            },
+        ];
+        assert_eq!(field_of(&empty_identifier), "debtor.identifiers[1].value");
+
+        let mut bad_issuer = valid();
+        bad_issuer.debtor.as_mut().expect("debtor").identifiers = vec![PartyIdentifier {
+            scheme: "TAX".into(),
+            value: "12345".into(),
+            issuer_country: "DEU".into(),
+        }];
+        assert_eq!(
+            field_of(&bad_issuer),
+            "debtor.identifiers[0].issuer_country"
+        );
+
+        let mut bad_remittance = valid();
+        bad_remittance.remittance_information =
+            vec!["Invoice 1".into(), "Invoice 2".into(), "x".repeat(5000)];
+        assert_eq!(field_of(&bad_remittance), "remittance_information[2]");
+
+        let mut bad_attribute = valid();
+        bad_attribute
+            .attributes
+            .insert("branch".into(), "line\nbreak".into());
+        assert_eq!(field_of(&bad_attribute), "attributes[\"branch\"]");
+
+        let mut bad_agent_country = valid();
+        bad_agent_country.creditor_agent = Some(Agent {
+            country: "D".into(),
+            ..Agent::default()
+        });
+        assert_eq!(field_of(&bad_agent_country), "creditor_agent.country");
     }
 
     #[test]
