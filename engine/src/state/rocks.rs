@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use rocksdb::CompactionDecision as FilterDecision;
 use rocksdb::{
-    BlockBasedOptions, ColumnFamilyDescriptor, DBCompressionType, ErrorKind, IteratorMode,
-    MemtableFactory, Options, ReadOptions, SliceTransform, WriteOptions, DB,
+    BlockBasedOptions, ColumnFamilyDescriptor, DBCompressionType, ErrorKind, IteratorMode, Options,
+    ReadOptions, SliceTransform, WriteOptions, DB,
 };
 use tracing::{info, warn};
 
@@ -184,7 +184,7 @@ fn open_with_families(dir: &Path, options: &OpenOptions, create: bool) -> Result
     db_options.increase_parallelism(cores);
     db_options.set_max_background_jobs(cores.clamp(2, 8));
     db_options.set_keep_log_file_num(4);
-    // One thread writes; the hash memtable of aggregates requires this.
+    // One thread writes, so memtable inserts need no synchronization.
     db_options.set_allow_concurrent_memtable_write(false);
     let families = COLUMN_FAMILIES.iter().map(|name| {
         ColumnFamilyDescriptor::new(*name, family_options(name, &options.expiry_clock))
@@ -219,20 +219,13 @@ fn family_options(name: &str, clock: &Clock) -> Options {
             },
         );
         family.set_periodic_compaction_seconds(PERIODIC_COMPACTION_SECS);
-        // Every read of this family scans the buckets of one series, and
-        // each write adds to one. Hashing the series key to its own small
-        // skip list keeps a memtable insert cheap however many series the
-        // memtable holds.
+        // Every read of this family scans the buckets of one series, so
+        // the series key is the prefix of the bloom filters.
         family.set_prefix_extractor(SliceTransform::create(
             "screener-series-key",
             series_of_bucket_key,
             Some(is_bucket_key),
         ));
-        family.set_memtable_factory(MemtableFactory::HashSkipList {
-            bucket_count: 1 << 20,
-            height: 4,
-            branching_factor: 4,
-        });
         family.set_memtable_prefix_bloom_ratio(0.1);
         table.set_bloom_filter(10.0, false);
         table.set_whole_key_filtering(false);
