@@ -13,6 +13,12 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 /// in those scripts are written without spaces, one syllable a character.
 pub fn fold_to_latin(text: &str, out: &mut String) {
     for c in text.chars() {
+        if c.is_ascii() {
+            // ASCII has no compatibility decomposition and no combining
+            // marks, so the lookups below would return `c` itself.
+            push_folded_ascii(c, out);
+            continue;
+        }
         if is_syllable_character(c) {
             push_boundary(out);
             push_transliterated(c, out);
@@ -53,6 +59,14 @@ fn push_folded(c: char, out: &mut String) {
     } else if c.is_alphanumeric() {
         push_transliterated(c, out);
     } else {
+        push_boundary(out);
+    }
+}
+
+fn push_folded_ascii(c: char, out: &mut String) {
+    if c.is_ascii_alphanumeric() {
+        out.push(c.to_ascii_lowercase());
+    } else if !is_apostrophe(c) {
         push_boundary(out);
     }
 }
@@ -126,6 +140,21 @@ mod tests {
         let mut out = String::new();
         fold_to_latin(text, &mut out);
         out
+    }
+
+    #[test]
+    fn ascii_shortcut_matches_decomposition() {
+        for byte in 0u8..128 {
+            let c = char::from(byte);
+            for text in [format!("a{c}b"), format!("{c}x"), format!("x{c}")] {
+                let mut reference = String::new();
+                for c in text.chars() {
+                    decompose_compatible(c, |d| push_folded(d, &mut reference));
+                }
+                trim_trailing_boundary(&mut reference);
+                assert_eq!(folded(&text), reference, "for {text:?}");
+            }
+        }
     }
 
     #[test]
