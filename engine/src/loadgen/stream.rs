@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use screener_proto::v1::screener_client::ScreenerClient;
-use screener_proto::v1::{Decision, Transaction, Verdict};
+use screener_proto::v1::{Decision, ScreenError, Transaction};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::time::MissedTickBehavior;
 use tokio_stream::wrappers::ReceiverStream;
+use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
 use tonic::Streaming;
 
@@ -206,11 +206,7 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
     // Open the stream and read verdicts until the server closes it, it
     // fails, or the deadline passes.
     let mut outcome = StreamOutcome::new();
-    let mut client = ScreenerClient::new(plan.channel);
-    match client
-        .screen_stream(ReceiverStream::new(request_stream))
-        .await
-    {
+    match open_stream(plan.channel, ReceiverStream::new(request_stream)).await {
         Ok(response) => {
             let receiver = Receiver {
                 shared: &shared,
@@ -348,7 +344,7 @@ struct Receiver<'a> {
 }
 
 impl Receiver<'_> {
-    async fn run(mut self, mut verdicts: Streaming<Verdict>, deadline: Instant) {
+    async fn run(mut self, mut verdicts: Streaming<VerdictSummary>, deadline: Instant) {
         loop {
             let next = tokio::select! {
                 next = verdicts.message() => next,
@@ -370,7 +366,7 @@ impl Receiver<'_> {
         }
     }
 
-    fn record(&mut self, verdict: Verdict) {
+    fn record(&mut self, verdict: VerdictSummary) {
         let now = Instant::now();
         let outstanding = self
             .sequence_of(&verdict.end_to_end_id)
@@ -414,6 +410,41 @@ impl Receiver<'_> {
     }
 }
 
+/// The fields of a `Verdict` that a load run reads, with the tags of the
+/// contract. Decoding skips the other fields (hits, rule results,
+/// aggregates) without building them, so the generator spends less of the
+/// machine it shares with the server.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct VerdictSummary {
+    #[prost(string, tag = "1")]
+    pub end_to_end_id: String,
+    #[prost(enumeration = "Decision", tag = "2")]
+    pub decision: i32,
+    #[prost(bool, tag = "10")]
+    pub replayed: bool,
+    #[prost(message, optional, tag = "11")]
+    pub error: Option<ScreenError>,
+}
+
+/// Opens a ScreenStream call that decodes each verdict as a
+/// [`VerdictSummary`].
+async fn open_stream(
+    channel: Channel,
+    transactions: ReceiverStream<Transaction>,
+) -> Result<tonic::Response<Streaming<VerdictSummary>>, tonic::Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unavailable(format!("the server is not ready: {e}")))?;
+    let path = PathAndQuery::from_static(SCREEN_STREAM_PATH);
+    let codec = tonic_prost::ProstCodec::<Transaction, VerdictSummary>::default();
+    grpc.streaming(tonic::Request::new(transactions), path, codec)
+        .await
+}
+
+/// The HTTP/2 path of the ScreenStream method.
+const SCREEN_STREAM_PATH: &str = "/screener.v1.Screener/ScreenStream";
+
 /// Lower-case decision name: allow, review, block or unspecified.
 pub fn decision_name(decision: i32) -> &'static str {
     match Decision::try_from(decision) {
@@ -421,5 +452,69 @@ pub fn decision_name(decision: i32) -> &'static str {
         Ok(Decision::Review) => "review",
         Ok(Decision::Block) => "block",
         _ => "unspecified",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+    use screener_proto::v1::{Hit, RuleResult, Verdict};
+
+    fn full_verdict() -> Verdict {
+        Verdict {
+            end_to_end_id: "run-3-17".into(),
+            decision: Decision::Review as i32,
+            score: 0.82,
+            hits: vec![Hit {
+                list: "un".into(),
+                entity_id: "QDi.001".into(),
+                score: 0.91,
+                ..Hit::default()
+            }],
+            rules: vec![RuleResult {
+                rule_id: "sanctions_name_hit".into(),
+                fired: true,
+                weight: 1.0,
+                reason: "name on a sanctions or watch list".into(),
+            }],
+            list_version: "lists-1".into(),
+            rule_version: "rules-1".into(),
+            replayed: true,
+            error: Some(ScreenError {
+                code: "invalid_argument".into(),
+                message: "is empty".into(),
+                field: "debtor.name".into(),
+            }),
+            screened_at_unix_ms: 1_700_000_000_000,
+            reasons: vec!["name on a sanctions or watch list".into()],
+            ..Verdict::default()
+        }
+    }
+
+    #[test]
+    fn summary_reads_verdict_fields() {
+        let verdict = full_verdict();
+        let summary = VerdictSummary::decode(verdict.encode_to_vec().as_slice())
+            .expect("a verdict decodes as a summary");
+        assert_eq!(summary.end_to_end_id, verdict.end_to_end_id);
+        assert_eq!(summary.decision, verdict.decision);
+        assert_eq!(summary.replayed, verdict.replayed);
+        assert_eq!(summary.error, verdict.error);
+    }
+
+    #[test]
+    fn summary_of_plain_verdict() {
+        let verdict = Verdict {
+            end_to_end_id: "run-0-1".into(),
+            decision: Decision::Allow as i32,
+            ..Verdict::default()
+        };
+        let summary = VerdictSummary::decode(verdict.encode_to_vec().as_slice())
+            .expect("a verdict decodes as a summary");
+        assert_eq!(summary.end_to_end_id, "run-0-1");
+        assert_eq!(summary.decision, Decision::Allow as i32);
+        assert!(!summary.replayed);
+        assert_eq!(summary.error, None);
     }
 }
