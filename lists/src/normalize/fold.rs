@@ -3,6 +3,8 @@
 //! Latin with `any_ascii`. The same folding runs over list names and query
 //! names, so both sides meet in one alphabet.
 
+use std::sync::OnceLock;
+
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// Folds `text` into lower-case ASCII letters and digits, appending to
@@ -56,7 +58,7 @@ fn push_folded(c: char, out: &mut String) {
         out.push(c.to_ascii_lowercase());
     } else if is_apostrophe(c) || is_combining_mark(c) {
         // Joins the letters on each side; marks are dropped.
-    } else if c.is_alphanumeric() {
+    } else if is_alphanumeric(c) {
         push_transliterated(c, out);
     } else {
         push_boundary(out);
@@ -75,8 +77,8 @@ fn push_script_char(c: char, out: &mut String) {
     if is_apostrophe(c) || is_combining_mark(c) {
         return;
     }
-    if c.is_alphanumeric() {
-        out.extend(c.to_lowercase());
+    if is_alphanumeric(c) {
+        push_lowercase(c, out);
     } else {
         push_boundary(out);
     }
@@ -127,9 +129,90 @@ fn is_syllable_character(c: char) -> bool {
 /// Tells whether `c` is a letter that is neither ASCII nor in the Latin blocks (Latin-1
 /// Supplement to Latin Extended-B, and Latin Extended Additional).
 fn is_non_latin_letter(c: char) -> bool {
-    c.is_alphabetic()
-        && !c.is_ascii()
+    !c.is_ascii()
+        && is_alphabetic(c)
         && !matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
+}
+
+/// One bit per character of the Basic Multilingual Plane, for the Unicode
+/// properties that folding reads for every character. The standard library
+/// searches a compressed table for each non-ASCII character, which took
+/// more time than the rest of folding a name in a non-Latin script.
+struct BmpBits {
+    alphabetic: Box<[u64]>,
+    alphanumeric: Box<[u64]>,
+    /// The lower-case form of each character when it is one BMP character,
+    /// else 0, which sends the look-up to the standard library.
+    lowercase: Box<[u16]>,
+}
+
+const BMP_CHARS: u32 = 0x1_0000;
+
+fn bmp_bits() -> &'static BmpBits {
+    static BITS: OnceLock<BmpBits> = OnceLock::new();
+    BITS.get_or_init(|| {
+        let words = (BMP_CHARS / 64) as usize;
+        let mut alphabetic = vec![0u64; words].into_boxed_slice();
+        let mut alphanumeric = vec![0u64; words].into_boxed_slice();
+        let mut lowercase = vec![0u16; BMP_CHARS as usize].into_boxed_slice();
+        // Surrogate code points are not characters and stay unset.
+        for c in (0..BMP_CHARS).filter_map(char::from_u32) {
+            let (word, bit) = ((c as u32 / 64) as usize, c as u32 % 64);
+            if c.is_alphabetic() {
+                alphabetic[word] |= 1 << bit;
+            }
+            if c.is_alphanumeric() {
+                alphanumeric[word] |= 1 << bit;
+            }
+            let mut lower = c.to_lowercase();
+            if let (Some(only), None) = (lower.next(), lower.next()) {
+                if let Ok(code) = u16::try_from(only as u32) {
+                    lowercase[c as usize] = code;
+                }
+            }
+        }
+        BmpBits {
+            alphabetic,
+            alphanumeric,
+            lowercase,
+        }
+    })
+}
+
+fn bmp_bit(words: &[u64], c: char) -> bool {
+    let code = c as u32;
+    words[(code / 64) as usize] >> (code % 64) & 1 == 1
+}
+
+/// Returns `c.is_alphabetic()`, from a bit table within the BMP.
+fn is_alphabetic(c: char) -> bool {
+    if (c as u32) < BMP_CHARS {
+        bmp_bit(&bmp_bits().alphabetic, c)
+    } else {
+        c.is_alphabetic()
+    }
+}
+
+/// Appends `c.to_lowercase()` to `out`, from a table within the BMP.
+fn push_lowercase(c: char, out: &mut String) {
+    let single = bmp_bits()
+        .lowercase
+        .get(c as usize)
+        .filter(|&&code| code != 0)
+        .and_then(|&code| char::from_u32(u32::from(code)));
+    match single {
+        Some(lower) => out.push(lower),
+        None => out.extend(c.to_lowercase()),
+    }
+}
+
+/// Returns `c.is_alphanumeric()`, from a bit table within the BMP.
+fn is_alphanumeric(c: char) -> bool {
+    if (c as u32) < BMP_CHARS {
+        bmp_bit(&bmp_bits().alphanumeric, c)
+    } else {
+        c.is_alphanumeric()
+    }
 }
 
 #[cfg(test)]
@@ -140,6 +223,18 @@ mod tests {
         let mut out = String::new();
         fold_to_latin(text, &mut out);
         out
+    }
+
+    #[test]
+    fn bit_tables_match_the_standard_library() {
+        for c in (0..0x3_0000).filter_map(char::from_u32) {
+            assert_eq!(is_alphabetic(c), c.is_alphabetic(), "alphabetic {c:?}");
+            assert_eq!(
+                is_alphanumeric(c),
+                c.is_alphanumeric(),
+                "alphanumeric {c:?}"
+            );
+        }
     }
 
     #[test]
