@@ -292,3 +292,32 @@ fn oversized_field_fails_the_file() {
     let error = load_text(dir.path(), &text).expect_err("oversized");
     assert!(matches!(error, ListError::Oversized { .. }), "{error}");
 }
+
+#[test]
+fn unclosed_quote_fails_with_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = row(&[("_id", "1"), ("name", "FIRST TRADING")]);
+    let text = format!("{HEADER}\n{good}\n2,x,,,,\"SECOND TRADING\n3,x,,,,THIRD TRADING\n");
+    let error = load_text(dir.path(), &text).expect_err("unclosed quote");
+    assert!(matches!(error, ListError::Invalid { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("line 3"), "{message}");
+    assert!(message.contains("never closed"), "{message}");
+}
+
+#[test]
+fn quote_open_on_last_line_is_a_cut_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = row(&[("_id", "1"), ("name", "FIRST TRADING")]);
+    let text = format!("{HEADER}\n{good}\n2,x,,,,\"SECOND TRAD");
+    let list = load_text(dir.path(), &text).expect("a cut last row only warns");
+    assert_eq!(list.entities.len(), 1);
+    assert!(
+        list.report
+            .warnings
+            .iter()
+            .any(|w| w.location.contains("line 3")),
+        "{:?}",
+        list.report.warnings
+    );
+}

@@ -185,3 +185,45 @@ fn loads_the_same_twice() {
     assert_eq!(first.report.digest, second.report.digest);
     assert_eq!(first.entities, second.entities);
 }
+
+#[test]
+fn unclosed_quote_fails_with_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = format!(
+        "{HEADER}\nM-1,person,\"Alice Quote,,GB,,,,,\nM-2,person,Bob Mule,,GB,,,,,\nM-3,person,Carol Mule,,GB,,,,,\n"
+    );
+    let error = load_text(dir.path(), &text).expect_err("unclosed quote");
+    assert!(matches!(error, ListError::Invalid { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("watchlist.csv"), "{message}");
+    assert!(message.contains("line 2"), "{message}");
+    assert!(message.contains("never closed"), "{message}");
+}
+
+#[test]
+fn quoted_line_breaks_and_quotes_load() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = format!(
+        "{HEADER}\n# a comment with a stray \" quote\n\
+         Q-1,person,\"Anna \"\"Nan\"\" Quinn\",,GB,,,,,\"first line\nsecond line\"\n\
+         Q-2,person,Ben O\"Hara,,IE,,,,,\n\
+         Q-3,person,Cara Quinn,,GB,,,,,\n"
+    );
+    let list = load_text(dir.path(), &text).expect("loads");
+    let ids: Vec<&str> = list.entities.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["Q-1", "Q-2", "Q-3"]);
+    assert_eq!(list.entities[0].names[0].full, "Anna \"Nan\" Quinn");
+}
+
+#[test]
+fn quote_closed_rows_later_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = format!(
+        "{HEADER}\nM-1,person,\"Alice Quote,,GB,,,,,\nM-2,person,Bob Mule,,GB,,,,,\nM-3,person,\"Carol Mule\",,GB,,,,,\n"
+    );
+    let error = load_text(dir.path(), &text).expect_err("quote closed two rows later");
+    assert!(matches!(error, ListError::Invalid { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("lines 2 to 4"), "{message}");
+    assert!(message.contains("\"name\""), "{message}");
+}

@@ -89,6 +89,7 @@ pub fn parse(
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
     let text = csv_table::text_of(file)?;
+    csv_table::check_quotes_closed(&text, b'\t', None, file, FORMAT)?;
     let mut reader = csv_table::reader(&text, b'\t');
     let mut record = StringRecord::new();
     let columns = csv_table::read_header(&mut reader, &mut record, file, FORMAT, &REQUIRED)?;

@@ -97,6 +97,68 @@ pub(crate) fn text_of(file: &InputFile) -> Result<std::borrow::Cow<'_, str>, Lis
     Ok(text)
 }
 
+/// Fails the file when a quoted field is never closed and lines follow the
+/// opening quote. The CSV reader would read every line after the quote
+/// into that one field and report nothing, so those rows would be lost
+/// without a warning. A quote left open on the last line is a file cut
+/// short, which the row checks report as a cut row.
+/// Follows the reader's rules: a quote opens a quoted field only as the
+/// first character of a field, `""` inside one is a literal quote, and a
+/// line starting with `comment` (when given) is skipped.
+pub(crate) fn check_quotes_closed(
+    text: &str,
+    delimiter: u8,
+    comment: Option<u8>,
+    file: &InputFile,
+    format: &'static str,
+) -> Result<(), ListError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+        Comment,
+    }
+    let mut state = State::FieldStart;
+    let mut line = 1u64;
+    let mut record_start = true;
+    let mut opened_at = (0u64, 0usize);
+    for (offset, &byte) in text.as_bytes().iter().enumerate() {
+        state = match (state, byte) {
+            (State::Comment, b'\n') => State::FieldStart,
+            (State::Comment, _) => State::Comment,
+            (State::FieldStart, _) if record_start && Some(byte) == comment => State::Comment,
+            (State::FieldStart, b'"') => {
+                opened_at = (line, offset);
+                State::Quoted
+            }
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, b'\n') => State::FieldStart,
+            (_, b) if b == delimiter => State::FieldStart,
+            (_, _) => State::Unquoted,
+        };
+        if byte == b'\n' {
+            line += 1;
+        }
+        record_start = byte == b'\n' && state == State::FieldStart;
+    }
+    let (opened_line, opened_offset) = opened_at;
+    if state == State::Quoted && text[opened_offset..].trim_end().contains('\n') {
+        return Err(ListError::Invalid {
+            path: file.path.clone(),
+            format,
+            reason: format!(
+                "line {opened_line}: a quoted field opens here and is never closed, so every \
+                 line after it would be read into that one field; add the closing quote"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Reads the header row and checks that it has the `required` columns.
 pub(crate) fn read_header(
     reader: &mut csv::Reader<&[u8]>,

@@ -69,6 +69,7 @@ pub fn parse(
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
     let text = csv_table::text_of(file)?;
+    csv_table::check_quotes_closed(&text, b',', None, file, FORMAT)?;
     let mut reader = csv_table::reader(&text, b',');
     let mut record = StringRecord::new();
     let columns = csv_table::read_header(&mut reader, &mut record, file, FORMAT, &REQUIRED)?;

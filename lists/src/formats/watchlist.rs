@@ -99,6 +99,7 @@ pub fn parse(
     context: &mut LoadContext,
 ) -> Result<Vec<Entity>, ListError> {
     let text = csv_table::text_of(file)?;
+    csv_table::check_quotes_closed(&text, b',', Some(b'#'), file, FORMAT)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -107,16 +108,48 @@ pub fn parse(
     let mut record = StringRecord::new();
     let columns = csv_table::read_header(&mut reader, &mut record, file, FORMAT, &REQUIRED)?;
     warn_unknown_columns(&columns, &record, &file.name, context);
+    let header = record.clone();
 
     let mut entities = Vec::new();
     let mut lines_by_id: HashMap<String, u64> = HashMap::new();
     while csv_table::next_record(&mut reader, &mut record, file, FORMAT)? {
+        check_single_line(&record, &header, file)?;
         let row = Row::new(&record, &columns, &file.name);
         if let Some(entity) = read_row(&row, list_id, &mut lines_by_id, context) {
             entities.push(entity);
         }
     }
     Ok(entities)
+}
+
+/// Fails the file when a cell other than remarks runs over several lines.
+/// No id, name or code contains a line break, so such a cell means a quote
+/// that closes rows later than it should, and the rows in between would be
+/// read into the cell and lost.
+fn check_single_line(
+    record: &StringRecord,
+    header: &StringRecord,
+    file: &InputFile,
+) -> Result<(), ListError> {
+    for (position, cell) in record.iter().enumerate() {
+        let column = header.get(position).map_or("", str::trim);
+        if column == "remarks" || !cell.contains('\n') {
+            continue;
+        }
+        let first = csv_table::line_of(record);
+        let last = first + cell.matches('\n').count() as u64;
+        return Err(ListError::Invalid {
+            path: file.path.clone(),
+            format: FORMAT,
+            reason: format!(
+                "lines {first} to {last}: the {column:?} cell (column {}) runs over several \
+                 lines, so a quote is probably not closed where it should be and the rows \
+                 in between would be lost; close the quote",
+                position + 1
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn warn_unknown_columns(
