@@ -279,7 +279,7 @@ pub fn check_country(field: &str, value: &str) -> Result<(), ServerError> {
 }
 
 fn check_country_at(field: FieldPath<'_>, value: &str) -> Result<(), ServerError> {
-    if value.is_empty() || (value.len() == 2 && value.chars().all(|c| c.is_ascii_alphabetic())) {
+    if value.is_empty() || screener_lists::countries::is_alpha2(value) {
         return Ok(());
     }
     Err(ServerError::invalid(
@@ -501,6 +501,14 @@ mod tests {
             .attributes
             .insert("branch".into(), "line\nbreak".into());
         assert_eq!(field_of(&bad_attribute), "attributes[\"branch\"]");
+
+        let mut unassigned_country = valid();
+        unassigned_country
+            .debtor
+            .as_mut()
+            .expect("debtor")
+            .nationality = "XX".into();
+        assert_eq!(field_of(&unassigned_country), "debtor.nationality");
 
         let mut bad_agent_country = valid();
         bad_agent_country.creditor_agent = Some(Agent {

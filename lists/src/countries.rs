@@ -539,6 +539,17 @@ pub fn country_code(text: &str) -> Option<&'static str> {
     name_table().get(&fold(trimmed)).copied()
 }
 
+/// Returns whether `code` is an alpha-2 code of this table, in either case:
+/// an ISO 3166-1 code, Kosovo's "XK", or a withdrawn code that lists still
+/// use ("AN", "SU", "YU", "CS").
+pub fn is_alpha2(code: &str) -> bool {
+    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let upper = code.to_ascii_uppercase();
+    code_lookup(&upper) == Some(upper.as_str())
+}
+
 /// Looks an upper-case two- or three-letter code up.
 fn code_lookup(code: &str) -> Option<&'static str> {
     static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
@@ -591,6 +602,16 @@ fn fold(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alpha2_codes_are_recognised() {
+        for code in ["DE", "de", "Us", "XK", "SU"] {
+            assert!(is_alpha2(code), "{code}");
+        }
+        for code in ["XX", "ZZ", "AB", "DEU", "D", "", "D1", "Ä"] {
+            assert!(!is_alpha2(code), "{code}");
+        }
+    }
 
     #[test]
     fn list_spellings_map_to_alpha2() {
