@@ -187,9 +187,8 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<i32> {
 
 /// Runs the replay as [`run`] does, writing the verdicts to `out`.
 pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i32> {
-    let mut client = ScreenerClient::connect(args.server.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.server))?;
+    crate::loadgen::check_server(&args.server)?;
+    let mut client = ScreenerClient::new(crate::loadgen::connect(&args.server).await?);
     let sent: SharedSent = Arc::default();
     let (sender, mut receiver) = mpsc::channel(1024);
     let reader = spawn_reader(args.file.clone(), sender, Arc::clone(&sent))?;

@@ -913,3 +913,34 @@ async fn replay_exit_code_reports_rejected_lines() {
         assert_eq!(code, 2, "unary {unary}: one line is not JSON");
     }
 }
+
+#[tokio::test]
+async fn replay_connect_errors_say_what_to_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("one.jsonl");
+    std::fs::write(&file, "{}\n").expect("write file");
+    // A port that was free a moment ago, so nothing listens on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port")
+        .port();
+    let args = |server: String| screener::replay::ReplayArgs {
+        file: file.clone(),
+        server,
+        unary: false,
+    };
+
+    let refused =
+        screener::replay::run_to(args(format!("http://127.0.0.1:{port}")), &mut Vec::new())
+            .await
+            .expect_err("nothing listens");
+    let message = format!("{refused:#}");
+    assert!(message.contains("cannot connect"), "{message}");
+    assert!(message.contains("screener serve"), "{message}");
+
+    let no_scheme = screener::replay::run_to(args(format!("127.0.0.1:{port}")), &mut Vec::new())
+        .await
+        .expect_err("address without http://");
+    let message = format!("{no_scheme:#}");
+    assert!(message.contains("http://HOST:PORT"), "{message}");
+}

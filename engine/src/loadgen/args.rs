@@ -225,7 +225,8 @@ fn default_names_file() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-fn check_server(server: &str) -> Result<(), LoadgenError> {
+/// Checks that `server` is a plain `http://HOST:PORT` address.
+pub(crate) fn check_server(server: &str) -> Result<(), LoadgenError> {
     let reject = |reason: &str| {
         Err(LoadgenError::InvalidServer {
             server: server.to_string(),

@@ -31,10 +31,12 @@ mod stream;
 mod wallets;
 
 pub use accounts::{Account, AccountPool};
+pub(crate) use args::check_server;
 pub use args::{BenchArgs, OutputFormat};
 pub use error::LoadgenError;
 pub use names::{NameCorpus, NameEntry};
 pub use perturb::Perturbation;
 pub use report::{BenchReport, ErrorSummary, LatencySummary, Sources, WarmupCounts};
+pub(crate) use runner::connect;
 pub use runner::{drive, run, BenchConfig};
 pub use wallets::{infer_chain, ListedWallets, Wallet};

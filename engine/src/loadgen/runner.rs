@@ -140,7 +140,9 @@ fn pace(config: &BenchConfig, index: usize, start: Instant) -> Pace {
     ))
 }
 
-async fn connect(server: &str) -> Result<Channel, LoadgenError> {
+/// Connects to a screener server at an `http://HOST:PORT` address. When
+/// nothing listens there, the error tells how to start a server.
+pub(crate) async fn connect(server: &str) -> Result<Channel, LoadgenError> {
     let endpoint =
         Endpoint::from_shared(server.to_string()).map_err(|error| LoadgenError::InvalidServer {
             server: server.to_string(),
