@@ -24,10 +24,15 @@ pub fn default_bundle() -> Option<PathBuf> {
     candidates.into_iter().find(|p| p.is_file())
 }
 
-/// Loads one path: a bundle manifest (a .toml file) gives several lists.
+/// Loads one path: a bundle manifest (a .toml file, or a folder holding
+/// bundle.toml) gives several lists.
 pub fn load_path(path: &Path, format: Option<&str>) -> anyhow::Result<Vec<LoadedList>> {
     if path.extension().is_some_and(|e| e == "toml") {
         return Ok(screener_lists::bundle::load_bundle(path)?);
+    }
+    let manifest = path.join("bundle.toml");
+    if format.is_none() && path.is_dir() && manifest.is_file() {
+        return Ok(screener_lists::bundle::load_bundle(&manifest)?);
     }
     let format = match format {
         Some(name) => Some(screener_lists::Format::parse(name).ok_or_else(|| {
@@ -506,6 +511,25 @@ pub fn check_rules(paths: Vec<PathBuf>) -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folder_with_manifest_loads_as_bundle() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("internal.csv"),
+            "id,name,kind\nW-1,Acme Trading Ltd,organization\nW-2,Jan Novak,person\n",
+        )
+        .expect("write list");
+        std::fs::write(
+            dir.path().join("bundle.toml"),
+            "[[list]]\nid = \"internal\"\nformat = \"watchlist_csv\"\npaths = [\"internal.csv\"]\nsource = \"https://example.org/internal.csv\"\n",
+        )
+        .expect("write manifest");
+        let lists = load_path(dir.path(), None).expect("the folder loads as a bundle");
+        assert_eq!(lists.len(), 1);
+        assert_eq!(lists[0].report.list, "internal");
+        assert_eq!(lists[0].entities.len(), 2);
+    }
     use clap::Parser;
     use screener_lists::{Name, NameType};
 
