@@ -50,15 +50,15 @@ pub struct BenchConfig {
 pub async fn run(args: BenchArgs) -> anyhow::Result<i32> {
     let config = args.to_config()?;
     eprintln!(
-        "screener bench: {} streams, {}, warm-up {:?}, measuring {:?} against {}",
+        "screener bench: {} streams, {}, warm-up {} s, measuring {} s against {}",
         config.streams,
         if config.rate > 0.0 {
             format!("{} tx/s", config.rate)
         } else {
             "maximum throughput".to_string()
         },
-        config.warmup,
-        config.duration,
+        config.warmup.as_secs_f64(),
+        config.duration.as_secs_f64(),
         config.server
     );
     let report = drive(config).await?;
