@@ -268,18 +268,30 @@ impl Config {
                 .try_into()
                 .map_err(|e: toml::de::Error| {
                     let mut message = e.to_string();
-                    // Name the variable when the field at fault came from one.
+                    // Name the variable when the field at fault came from
+                    // one: a bad value names its dotted path, an unknown
+                    // key only its own name.
                     for (dotted, key) in &applied {
-                        if message.contains(dotted.as_str()) {
+                        let leaf = dotted.rsplit('.').next().unwrap_or(dotted);
+                        let unknown_key = message.contains("unknown field")
+                            && message.contains(&format!("`{leaf}`"));
+                        if unknown_key {
+                            message.push_str(&format!(
+                                "; the key comes from environment variable {key}, \
+                                 which names no config key"
+                            ));
+                        } else if message.contains(dotted.as_str()) {
                             message.push_str(&format!(
                                 "; the value comes from environment variable {key}"
                             ));
                         }
                     }
-                    ConfigError::Parse {
-                        path: format!("{source_name} with {ENV_PREFIX}* overrides"),
-                        message,
-                    }
+                    let path = if applied.is_empty() {
+                        source_name.clone()
+                    } else {
+                        format!("{source_name} with {ENV_PREFIX}* overrides")
+                    };
+                    ConfigError::Parse { path, message }
                 })?;
         config.validate()?;
         Ok(config)
@@ -519,6 +531,29 @@ mod tests {
             message.contains("environment variable SCREENER__SERVER__STREAM_BUFFER"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn env_unknown_key_names_the_variable() {
+        let error = Config::load(None, env(&[("SCREENER__SERVER__GRPC_ADR", "127.0.0.1:1")]))
+            .expect_err("no such key");
+        let message = error.to_string();
+        assert!(message.contains("grpc_adr"), "{message}");
+        assert!(
+            message.contains("environment variable SCREENER__SERVER__GRPC_ADR"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn file_error_without_overrides_names_only_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("screener.toml");
+        std::fs::write(&path, "[server]\nstream_buffer = \"big\"\n").expect("write");
+        let error = Config::load(Some(&path), env(&[])).expect_err("a string is no buffer size");
+        let message = error.to_string();
+        assert!(message.contains("screener.toml"), "{message}");
+        assert!(!message.contains("overrides"), "{message}");
     }
 
     #[test]
