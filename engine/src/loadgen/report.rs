@@ -118,6 +118,10 @@ pub struct WarmupCounts {
     pub answered: u64,
 }
 
+/// Share of the target rate below which a fixed-rate run counts as having
+/// fallen behind.
+const BEHIND_SHARE: f64 = 0.95;
+
 impl BenchReport {
     /// Exit status for the command: 1 when a stream failed, a measured
     /// transaction went unanswered, or nothing was answered; else 0.
@@ -126,6 +130,26 @@ impl BenchReport {
             || self.errors.unanswered > 0
             || self.answered == 0;
         i32::from(failed)
+    }
+
+    /// Describes how far a fixed-rate run fell behind its target, when the
+    /// throughput is under 95% of it or some transactions were never sent.
+    /// Returns `None` at maximum throughput or when the server kept up.
+    pub fn behind_note(&self) -> Option<String> {
+        let target = self.target_rate_tx_per_s;
+        if target <= 0.0 {
+            return None;
+        }
+        let slow = self.throughput_tx_per_s < BEHIND_SHARE * target;
+        if !slow && self.errors.unsent == 0 {
+            return None;
+        }
+        Some(format!(
+            "the server did not keep up with {target} tx/s: it answered {:.1} tx/s ({:.0}% of the target) and {} scheduled transactions were never sent; the latencies include the queueing",
+            self.throughput_tx_per_s,
+            100.0 * self.throughput_tx_per_s / target,
+            self.errors.unsent
+        ))
     }
 
     /// Renders the report as an aligned two-column table.
@@ -177,6 +201,9 @@ impl BenchReport {
         row("listed names", self.sources.listed_names.clone());
         row("listed wallets", self.sources.listed_wallets.clone());
         let mut table = render_rows(&rows);
+        if let Some(note) = self.behind_note() {
+            let _ = writeln!(table, "note: {note}");
+        }
         for failure in &self.errors.stream_failures {
             let _ = writeln!(table, "stream failure: {failure}");
         }
@@ -236,6 +263,64 @@ mod tests {
         assert_eq!(summary.p90, 900);
         assert_eq!(summary.p99, 990);
         assert_eq!(summary.max, 1_000);
+    }
+
+    fn report(target: f64, throughput: f64, unsent: u64) -> BenchReport {
+        let histogram = Histogram::<u64>::new(3).expect("histogram");
+        BenchReport {
+            run_id: "run".into(),
+            server: "http://127.0.0.1:1".into(),
+            streams: 1,
+            mode: if target > 0.0 {
+                "fixed_rate"
+            } else {
+                "max_throughput"
+            },
+            target_rate_tx_per_s: target,
+            warmup_s: 0.0,
+            duration_s: 2.0,
+            seed: 1,
+            sources: Sources {
+                names: "names".into(),
+                listed_names: "listed".into(),
+                listed_wallets: "wallets".into(),
+            },
+            sent: 100,
+            answered: 100,
+            throughput_tx_per_s: throughput,
+            latency_us: LatencySummary::from_histogram(&histogram, "intended_send_time"),
+            decisions: BTreeMap::new(),
+            errors: ErrorSummary {
+                verdict_errors: BTreeMap::new(),
+                stream_failures: Vec::new(),
+                unanswered: 0,
+                unsent,
+                unknown_verdicts: 0,
+            },
+            replayed: 0,
+            max_send_lag_us: 0,
+            warmup: WarmupCounts {
+                sent: 0,
+                answered: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn behind_note_when_rate_missed() {
+        let overloaded = report(100_000.0, 12_150.0, 53_761);
+        let note = overloaded.behind_note().expect("fell behind");
+        assert!(note.contains("12150.0 tx/s"), "{note}");
+        assert!(note.contains("53761"), "{note}");
+        assert!(overloaded
+            .to_table()
+            .contains("note: the server did not keep up"));
+
+        assert!(report(100_000.0, 90_000.0, 0).behind_note().is_some());
+        assert!(report(1_000.0, 999.5, 0).behind_note().is_none());
+        assert!(report(1_000.0, 999.5, 3).behind_note().is_some());
+        assert!(report(0.0, 12_150.0, 0).behind_note().is_none());
+        assert!(!report(1_000.0, 999.5, 0).to_table().contains("note:"));
     }
 
     #[test]
