@@ -43,6 +43,13 @@ impl ListSet {
             };
             let loaded = screener_lists::load(&source.path, &options)
                 .map_err(|e| anyhow::anyhow!("list {}: {e}", source.id))?;
+            tracing::info!(
+                list = %source.id,
+                path = %source.path.display(),
+                entities = loaded.report.counts.entities,
+                published = loaded.report.published.as_deref().unwrap_or("unknown"),
+                "configured list loaded"
+            );
             lists.push(loaded);
         }
         Ok(ListSet::from_lists(lists))
