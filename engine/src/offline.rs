@@ -512,6 +512,9 @@ pub fn check_rules(paths: Vec<PathBuf>) -> anyhow::Result<i32> {
 mod tests {
     use super::*;
 
+    use clap::Parser;
+    use screener_lists::{Name, NameType};
+
     #[test]
     fn folder_with_manifest_loads_as_bundle() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -530,8 +533,6 @@ mod tests {
         assert_eq!(lists[0].report.list, "internal");
         assert_eq!(lists[0].entities.len(), 2);
     }
-    use clap::Parser;
-    use screener_lists::{Name, NameType};
 
     fn screen_args(argv: &[&str]) -> ScreenArgs {
         let mut full = vec!["screener", "screen"];

@@ -543,11 +543,19 @@ pub fn country_code(text: &str) -> Option<&'static str> {
 /// an ISO 3166-1 code, Kosovo's "XK", or a withdrawn code that lists still
 /// use ("AN", "SU", "YU", "CS").
 pub fn is_alpha2(code: &str) -> bool {
-    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
+    let &[first, second] = code.as_bytes() else {
+        return false;
+    };
+    if !(first.is_ascii_alphabetic() && second.is_ascii_alphabetic()) {
         return false;
     }
-    let upper = code.to_ascii_uppercase();
-    code_lookup(&upper) == Some(upper.as_str())
+    // Transactions are validated with this, so the upper-case copy stays
+    // on the stack.
+    let upper = [first.to_ascii_uppercase(), second.to_ascii_uppercase()];
+    let Ok(upper) = std::str::from_utf8(&upper) else {
+        return false;
+    };
+    code_lookup(upper) == Some(upper)
 }
 
 /// Looks an upper-case two- or three-letter code up.

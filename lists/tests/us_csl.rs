@@ -306,7 +306,7 @@ fn unclosed_quote_fails_with_line() {
 }
 
 #[test]
-fn quote_open_on_last_line_is_a_cut_row() {
+fn open_quote_on_last_line_warns() {
     let dir = tempfile::tempdir().expect("temp dir");
     let good = row(&[("_id", "1"), ("name", "FIRST TRADING")]);
     let text = format!("{HEADER}\n{good}\n2,x,,,,\"SECOND TRAD");

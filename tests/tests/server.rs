@@ -930,11 +930,11 @@ async fn replay_connect_errors_say_what_to_do() {
         unary: false,
     };
 
-    let refused =
+    let nothing_listening =
         screener::replay::run_to(args(format!("http://127.0.0.1:{port}")), &mut Vec::new())
             .await
             .expect_err("nothing listens");
-    let message = format!("{refused:#}");
+    let message = format!("{nothing_listening:#}");
     assert!(message.contains("cannot connect"), "{message}");
     assert!(message.contains("screener serve"), "{message}");
 

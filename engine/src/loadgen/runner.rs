@@ -141,7 +141,7 @@ fn pace(config: &BenchConfig, index: usize, start: Instant) -> Pace {
 }
 
 /// Connects to a screener server at an `http://HOST:PORT` address. When
-/// nothing listens there, the error tells how to start a server.
+/// nothing listens there, the error names the command that starts one.
 pub(crate) async fn connect(server: &str) -> Result<Channel, LoadgenError> {
     let endpoint =
         Endpoint::from_shared(server.to_string()).map_err(|error| LoadgenError::InvalidServer {

@@ -102,6 +102,7 @@ pub(crate) fn text_of(file: &InputFile) -> Result<std::borrow::Cow<'_, str>, Lis
 /// into that one field and report nothing, so those rows would be lost
 /// without a warning. A quote left open on the last line is a file cut
 /// short, which the row checks report as a cut row.
+///
 /// Follows the reader's rules: a quote opens a quoted field only as the
 /// first character of a field, `""` inside one is a literal quote, and a
 /// line starting with `comment` (when given) is skipped.

@@ -234,6 +234,13 @@ mod tests {
                 c.is_alphanumeric(),
                 "alphanumeric {c:?}"
             );
+            let mut lower = String::new();
+            push_lowercase(c, &mut lower);
+            assert_eq!(
+                lower,
+                c.to_lowercase().collect::<String>(),
+                "lowercase {c:?}"
+            );
         }
     }
 
