@@ -177,7 +177,7 @@ impl Snapshot {
             country: query.country.as_deref(),
             gender: query.gender,
         };
-        let forms = [&normalized.latin, &normalized.script];
+        let forms = [normalized.latin, normalized.script];
         let prepared: Vec<PreparedName> = forms
             .into_iter()
             .filter(|tokens| !tokens.is_empty())
@@ -338,38 +338,51 @@ impl Snapshot {
 /// against the vocabulary, and weighs the tokens: a token weighs what its
 /// exact vocabulary entry weighs, else what its most similar entry weighs,
 /// else the weight of an unseen token (rarer than any listed one).
-fn prepare(index: &NameIndex, tokens: &[Token]) -> PreparedName {
-    let mut prepared = PreparedName::default();
-    let mut candidates = Vec::new();
-    for token in tokens {
-        let mut matches = Vec::new();
-        index.match_token(&token.text, token.class, &mut candidates, &mut matches);
-        let (weight, full_weight) = query_token_weight(index, token, &matches);
-        matches.sort_unstable_by_key(|m| m.token);
-        prepared.total_weight += weight;
-        prepared.tokens.push(QueryToken {
-            text: token.text.clone(),
-            class: token.class,
-            weight,
-            full_weight,
-            matches,
-        });
-    }
-    let mut joined = String::new();
+fn prepare(index: &NameIndex, tokens: Vec<Token>) -> PreparedName {
+    let mut prepared = PreparedName {
+        tokens: Vec::with_capacity(tokens.len()),
+        ..PreparedName::default()
+    };
+    // Two adjacent tokens written as one ("gazprom bank" for "gazprombank"),
+    // joined in a stack buffer, or on the heap when too long for it.
+    let mut joined = [0u8; 128];
     for (first, pair) in tokens.windows(2).enumerate() {
         if !pair[0].class.is_substantive() && !pair[1].class.is_substantive() {
             continue;
         }
-        joined.clear();
-        joined.push_str(&pair[0].text);
-        joined.push_str(&pair[1].text);
-        if let Some(token) = index.token_id(&joined) {
+        let (a, b) = (pair[0].text.as_str(), pair[1].text.as_str());
+        let token = match joined.get_mut(..a.len() + b.len()) {
+            Some(buffer) => {
+                buffer[..a.len()].copy_from_slice(a.as_bytes());
+                buffer[a.len()..].copy_from_slice(b.as_bytes());
+                std::str::from_utf8(buffer)
+                    .ok()
+                    .and_then(|text| index.token_id(text))
+            }
+            None => index.token_id(&format!("{a}{b}")),
+        };
+        if let Some(token) = token {
             let matches = vec![VocabMatch {
                 token,
                 similarity: 1.0,
             }];
             prepared.joins.push(QueryJoin { first, matches });
         }
+    }
+    let mut candidates = Vec::new();
+    for token in tokens {
+        let mut matches = Vec::with_capacity(4);
+        index.match_token(&token.text, token.class, &mut candidates, &mut matches);
+        let (weight, full_weight) = query_token_weight(index, &token, &matches);
+        matches.sort_unstable_by_key(|m| m.token);
+        prepared.total_weight += weight;
+        prepared.tokens.push(QueryToken {
+            text: token.text,
+            class: token.class,
+            weight,
+            full_weight,
+            matches,
+        });
     }
     prepared
 }

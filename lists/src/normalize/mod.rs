@@ -86,7 +86,9 @@ pub fn normalize(name: &str) -> NormalizedName {
     // The parts are folded into one text and tokenized together, so a
     // phrase that spans them ("DER BERG, Anna van") is read as in the
     // reordered name, and normalizing the output again changes nothing.
-    let mut folded_latin = String::new();
+    // Folding rarely lengthens a name by much (a ligature, a transliterated
+    // letter), so one allocation is usually enough.
+    let mut folded_latin = String::with_capacity(name.len() + 16);
     let mut folded_script = String::new();
     let mut has_script = false;
     for part in [reordered, Some(main)].into_iter().flatten() {
@@ -95,7 +97,7 @@ pub fn normalize(name: &str) -> NormalizedName {
         has_script |= fold_keeping_script(part, &mut folded_script);
         folded_script.push(' ');
     }
-    let mut latin = Vec::new();
+    let mut latin = Vec::with_capacity(4);
     let mut script = Vec::new();
     tokenize(&folded_latin, MAX_TOKENS, &mut latin);
     if has_script {
@@ -157,7 +159,27 @@ fn split_surname_first(name: &str) -> (&str, Option<&str>) {
 
 /// Splits folded text into tokens, recognising known phrases.
 fn tokenize(folded: &str, limit: usize, out: &mut Vec<Token>) {
-    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    // Names have few words: they are gathered on the stack, and only a
+    // long text spills to the heap.
+    let mut inline = [""; INLINE_WORDS];
+    let mut spilled = Vec::new();
+    let mut count = 0;
+    for word in folded.split(' ').filter(|w| !w.is_empty()) {
+        if count < INLINE_WORDS {
+            inline[count] = word;
+        } else {
+            if spilled.is_empty() {
+                spilled.extend_from_slice(&inline);
+            }
+            spilled.push(word);
+        }
+        count += 1;
+    }
+    let words: &[&str] = if count <= INLINE_WORDS {
+        &inline[..count]
+    } else {
+        &spilled
+    };
     let mut i = 0;
     while i < words.len() && out.len() < limit {
         let window = &words[i..words.len().min(i + MAX_PHRASE_TOKENS)];
@@ -179,6 +201,9 @@ fn tokenize(folded: &str, limit: usize, out: &mut Vec<Token>) {
         }
     }
 }
+
+/// Words of a folded text kept on the stack while tokenizing.
+const INLINE_WORDS: usize = 32;
 
 fn classify_plain(word: &str) -> TokenClass {
     if word.bytes().any(|b| b.is_ascii_digit()) {
