@@ -89,6 +89,44 @@ pub struct NameIndex {
     pub(crate) unseen_idf: f32,
     /// Vocabulary matches of query words seen before.
     token_cache: TokenCache,
+    /// Bits set by the vocabulary's tokens, so that most lookups of a text
+    /// that is no token (a query's adjacent words joined, a word with two letters
+    /// swapped) end
+    /// before the larger `lookup` map is read.
+    token_filter: TokenFilter,
+}
+
+/// A one-hash Bloom filter over token texts, with about 16 bits per token,
+/// so that roughly one text in 16 that is not a token passes.
+#[derive(Debug, Default)]
+struct TokenFilter {
+    words: Vec<u64>,
+    mask: u32,
+}
+
+impl TokenFilter {
+    fn build<'a>(tokens: impl ExactSizeIterator<Item = &'a str>) -> TokenFilter {
+        let bits = (tokens.len().max(1) * 16).next_power_of_two().max(64);
+        let mut filter = TokenFilter {
+            words: vec![0; bits / 64],
+            mask: (bits - 1) as u32,
+        };
+        for text in tokens {
+            let bit = fnv1a(text.as_bytes()) & filter.mask;
+            filter.words[(bit / 64) as usize] |= 1 << (bit % 64);
+        }
+        filter
+    }
+
+    /// Tells whether `text` may be a token; false only when it is not. An
+    /// index whose filter was never built lets every text through.
+    fn may_contain(&self, text: &str) -> bool {
+        if self.words.is_empty() {
+            return true;
+        }
+        let bit = fnv1a(text.as_bytes()) & self.mask;
+        self.words[(bit / 64) as usize] >> (bit % 64) & 1 == 1
+    }
 }
 
 /// Vocabulary matches of query words, kept because payment traffic repeats
@@ -260,6 +298,7 @@ impl NameIndex {
         index.deletes = HashTable::build(index.deletion_pairs());
         let phonetic = index.phonetic_pairs();
         index.phonetic = HashTable::build(phonetic);
+        index.token_filter = TokenFilter::build(index.vocab.iter().map(|e| &*e.text));
 
         index
     }
@@ -440,6 +479,9 @@ impl NameIndex {
     }
 
     pub(crate) fn token_id(&self, text: &str) -> Option<TokenId> {
+        if !self.token_filter.may_contain(text) {
+            return None;
+        }
         self.lookup.get(text).copied()
     }
 
@@ -560,6 +602,7 @@ impl NameIndex {
             + (self.postings_start.capacity() + self.postings.capacity()) * 4
             + self.deletes.bytes()
             + self.phonetic.bytes()
+            + self.token_filter.words.capacity() * 8
     }
 
     /// Number of indexed name forms (each name's Latin form, plus its
@@ -902,6 +945,32 @@ mod tests {
             let found = edit_cost_within(a.as_bytes(), b.as_bytes(), max);
             proptest::prop_assert_eq!(found, Some(expected).filter(|&d| d <= max));
         }
+    }
+
+    #[test]
+    fn token_filter_passes_every_token() {
+        let names: Vec<String> = (0..2_000).map(|i| format!("Name{i} Other{i}")).collect();
+        let entities: Vec<Entity> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| entity(&i.to_string(), &[name]))
+            .collect();
+        let index = NameIndex::build(&entities);
+        for (id, entry) in index.vocab.iter().enumerate() {
+            assert_eq!(
+                index.token_id(&entry.text),
+                Some(id as TokenId),
+                "{}",
+                entry.text
+            );
+        }
+        let absent = (0..2_000)
+            .filter(|i| index.token_filter.may_contain(&format!("absent{i}")))
+            .count();
+        assert!(
+            absent < 500,
+            "{absent} of 2000 absent texts passed the filter"
+        );
     }
 
     #[test]

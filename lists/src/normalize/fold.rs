@@ -21,15 +21,98 @@ pub fn fold_to_latin(text: &str, out: &mut String) {
             push_folded_ascii(c, out);
             continue;
         }
-        if is_syllable_character(c) {
-            push_boundary(out);
-            push_transliterated(c, out);
-            push_boundary(out);
+        if let Some(folded) = latin_folds().get(c) {
+            for &byte in folded {
+                if byte == b' ' {
+                    push_boundary(out);
+                } else {
+                    out.push(char::from(byte));
+                }
+            }
             continue;
         }
-        decompose_compatible(c, |d| push_folded(d, out));
+        fold_char_to_latin(c, out);
     }
     trim_trailing_boundary(out);
+}
+
+/// Folds one character that is not ASCII, through the Unicode tables.
+fn fold_char_to_latin(c: char, out: &mut impl FoldSink) {
+    if is_syllable_character(c) {
+        out.boundary();
+        push_transliterated(c, out);
+        out.boundary();
+        return;
+    }
+    decompose_compatible(c, |d| push_folded(d, out));
+}
+
+/// A destination for folded output: letters, and token boundaries.
+trait FoldSink {
+    fn letter(&mut self, c: char);
+    fn boundary(&mut self);
+}
+
+impl FoldSink for String {
+    fn letter(&mut self, c: char) {
+        self.push(c);
+    }
+
+    fn boundary(&mut self) {
+        push_boundary(self);
+    }
+}
+
+/// Records folded output with a space for each boundary, to replay later.
+impl FoldSink for Vec<u8> {
+    fn letter(&mut self, c: char) {
+        let mut buffer = [0u8; 4];
+        self.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
+    }
+
+    fn boundary(&mut self) {
+        self.push(b' ');
+    }
+}
+
+/// The Latin folding of every non-ASCII BMP character, worked out once,
+/// since the decomposition and transliteration tables cost more per
+/// character than the rest of folding. Boundaries are recorded as spaces.
+struct LatinFolds {
+    /// `bytes[start[c - 0x80]..start[c - 0x7F]]` is the folding of `c`.
+    start: Box<[u32]>,
+    bytes: Box<[u8]>,
+}
+
+const FIRST_NON_ASCII: u32 = 0x80;
+
+impl LatinFolds {
+    /// Returns the recorded folding of `c`, or `None` outside the BMP and
+    /// for surrogate code points.
+    fn get(&self, c: char) -> Option<&[u8]> {
+        let at = (c as u32).checked_sub(FIRST_NON_ASCII)? as usize;
+        let (from, to) = (*self.start.get(at)?, *self.start.get(at + 1)?);
+        self.bytes.get(from as usize..to as usize)
+    }
+}
+
+fn latin_folds() -> &'static LatinFolds {
+    static FOLDS: OnceLock<LatinFolds> = OnceLock::new();
+    FOLDS.get_or_init(|| {
+        let mut start = Vec::with_capacity((BMP_CHARS - FIRST_NON_ASCII + 1) as usize);
+        let mut bytes = Vec::new();
+        for code in FIRST_NON_ASCII..BMP_CHARS {
+            start.push(bytes.len() as u32);
+            if let Some(c) = char::from_u32(code) {
+                fold_char_to_latin(c, &mut bytes);
+            }
+        }
+        start.push(bytes.len() as u32);
+        LatinFolds {
+            start: start.into_boxed_slice(),
+            bytes: bytes.into_boxed_slice(),
+        }
+    })
 }
 
 /// Folds `text` keeping non-Latin letters in their script (lower-cased,
@@ -53,15 +136,15 @@ pub fn fold_keeping_script(text: &str, out: &mut String) -> bool {
     true
 }
 
-fn push_folded(c: char, out: &mut String) {
+fn push_folded(c: char, out: &mut impl FoldSink) {
     if c.is_ascii_alphanumeric() {
-        out.push(c.to_ascii_lowercase());
+        out.letter(c.to_ascii_lowercase());
     } else if is_apostrophe(c) || is_combining_mark(c) {
         // Joins the letters on each side; marks are dropped.
     } else if is_alphanumeric(c) {
         push_transliterated(c, out);
     } else {
-        push_boundary(out);
+        out.boundary();
     }
 }
 
@@ -84,12 +167,12 @@ fn push_script_char(c: char, out: &mut String) {
     }
 }
 
-fn push_transliterated(c: char, out: &mut String) {
+fn push_transliterated(c: char, out: &mut impl FoldSink) {
     for t in any_ascii::any_ascii_char(c).chars() {
         if t.is_ascii_alphanumeric() {
-            out.push(t.to_ascii_lowercase());
+            out.letter(t.to_ascii_lowercase());
         } else if !is_apostrophe(t) {
-            push_boundary(out);
+            out.boundary();
         }
     }
 }
@@ -252,6 +335,27 @@ mod tests {
                 let mut reference = String::new();
                 for c in text.chars() {
                     decompose_compatible(c, |d| push_folded(d, &mut reference));
+                }
+                trim_trailing_boundary(&mut reference);
+                assert_eq!(folded(&text), reference, "for {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn recorded_folds_match_the_tables() {
+        // Every character below U+30000 between letters, at the start and at
+        // the end, through the recorded table and through the Unicode
+        // tables directly.
+        for c in (0x80..0x3_0000).filter_map(char::from_u32) {
+            for text in [format!("a{c}b"), format!("{c}x"), format!("x{c}")] {
+                let mut reference = String::new();
+                for c in text.chars() {
+                    if c.is_ascii() {
+                        push_folded_ascii(c, &mut reference);
+                    } else {
+                        fold_char_to_latin(c, &mut reference);
+                    }
                 }
                 trim_trailing_boundary(&mut reference);
                 assert_eq!(folded(&text), reference, "for {text:?}");

@@ -136,6 +136,10 @@ pub fn join_tokens(tokens: &[Token]) -> String {
 /// whose part after the comma is only legal forms, titles or suffixes
 /// ("ACME, Inc.", "LAVILLA, Jr"), stays as it is.
 fn split_surname_first(name: &str) -> (&str, Option<&str>) {
+    // 0xD8 is the first byte of the Arabic comma; most names have neither.
+    if !name.bytes().any(|b| b == b',' || b == 0xD8) {
+        return (name, None);
+    }
     let mut commas = name.match_indices([',', '\u{060C}']);
     let Some((at, comma)) = commas.next() else {
         return (name, None);
