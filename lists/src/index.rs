@@ -90,9 +90,8 @@ pub struct NameIndex {
     /// Vocabulary matches of query words seen before.
     token_cache: TokenCache,
     /// Bits set by the vocabulary's tokens, so that most lookups of a text
-    /// that is no token (a query's adjacent words joined, a word with two letters
-    /// swapped) end
-    /// before the larger `lookup` map is read.
+    /// that is no token (a query's adjacent words joined, a word with two
+    /// letters swapped) end before the larger `lookup` map is read.
     token_filter: TokenFilter,
 }
 
