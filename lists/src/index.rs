@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 
 use crate::model::{Entity, NameType};
 use crate::normalize::{normalize, Token, TokenClass};
-use crate::phonetic::{fnv1a, phonetic_key};
+use crate::phonetic::{fnv1a, fnv1a_continue, phonetic_key};
 
 pub(crate) type TokenId = u32;
 
@@ -120,10 +120,14 @@ impl TokenFilter {
     /// Tells whether `text` may be a token; false only when it is not. An
     /// index whose filter was never built lets every text through.
     fn may_contain(&self, text: &str) -> bool {
+        self.may_contain_hash(fnv1a(text.as_bytes()))
+    }
+
+    fn may_contain_hash(&self, hash: u32) -> bool {
         if self.words.is_empty() {
             return true;
         }
-        let bit = fnv1a(text.as_bytes()) & self.mask;
+        let bit = hash & self.mask;
         self.words[(bit / 64) as usize] >> (bit % 64) & 1 == 1
     }
 }
@@ -475,6 +479,13 @@ impl NameIndex {
             self.postings_start[token as usize + 1] as usize,
         );
         &self.postings[from..to]
+    }
+
+    /// Tells whether `first` and `second` written as one may be a token;
+    /// false only when it is not. Saves joining the two to look them up.
+    pub(crate) fn may_be_joined_token(&self, first: &str, second: &str) -> bool {
+        let hash = fnv1a_continue(fnv1a(first.as_bytes()), second.as_bytes());
+        self.token_filter.may_contain_hash(hash)
     }
 
     pub(crate) fn token_id(&self, text: &str) -> Option<TokenId> {
@@ -963,6 +974,7 @@ mod tests {
                 entry.text
             );
         }
+        assert!(index.may_be_joined_token("name7", "other7"));
         let absent = (0..2_000)
             .filter(|i| index.token_filter.may_contain(&format!("absent{i}")))
             .count();

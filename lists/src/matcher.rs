@@ -343,25 +343,21 @@ fn prepare(index: &NameIndex, tokens: Vec<Token>) -> PreparedName {
         tokens: Vec::with_capacity(tokens.len()),
         ..PreparedName::default()
     };
-    // Two adjacent tokens written as one ("gazprom bank" for "gazprombank"),
-    // joined in a stack buffer, or on the heap when too long for it.
-    let mut joined = [0u8; 128];
+    // Two adjacent tokens written as one ("gazprom bank" for "gazprombank").
+    // Most pairs are ruled out without joining them.
+    let mut joined = String::new();
     for (first, pair) in tokens.windows(2).enumerate() {
         if !pair[0].class.is_substantive() && !pair[1].class.is_substantive() {
             continue;
         }
         let (a, b) = (pair[0].text.as_str(), pair[1].text.as_str());
-        let token = match joined.get_mut(..a.len() + b.len()) {
-            Some(buffer) => {
-                buffer[..a.len()].copy_from_slice(a.as_bytes());
-                buffer[a.len()..].copy_from_slice(b.as_bytes());
-                std::str::from_utf8(buffer)
-                    .ok()
-                    .and_then(|text| index.token_id(text))
-            }
-            None => index.token_id(&format!("{a}{b}")),
-        };
-        if let Some(token) = token {
+        if !index.may_be_joined_token(a, b) {
+            continue;
+        }
+        joined.clear();
+        joined.push_str(a);
+        joined.push_str(b);
+        if let Some(token) = index.token_id(&joined) {
             let matches = vec![VocabMatch {
                 token,
                 similarity: 1.0,

@@ -85,7 +85,13 @@ const FNV_PRIME: u32 = 0x0100_0193;
 
 /// FNV-1a, 32 bits.
 pub(crate) fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(FNV_OFFSET, |hash, &b| {
+    fnv1a_continue(FNV_OFFSET, bytes)
+}
+
+/// Continues an FNV-1a hash over more bytes, so that
+/// `fnv1a_continue(fnv1a(a), b)` equals `fnv1a` of `a` and `b` joined.
+pub(crate) fn fnv1a_continue(hash: u32, bytes: &[u8]) -> u32 {
+    bytes.iter().fold(hash, |hash, &b| {
         (hash ^ u32::from(b)).wrapping_mul(FNV_PRIME)
     })
 }
@@ -93,6 +99,24 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn continued_hash_equals_joined_hash() {
+        for (a, b) in [
+            ("gazprom", "bank"),
+            ("", "x"),
+            ("abd", ""),
+            ("ab", "dulhai"),
+        ] {
+            let joined = format!("{a}{b}");
+            assert_eq!(
+                fnv1a_continue(fnv1a(a.as_bytes()), b.as_bytes()),
+                fnv1a(joined.as_bytes()),
+                "{a} {b}"
+            );
+        }
+        assert_ne!(fnv1a(b"gazprombank"), fnv1a(b"gazprom"));
+    }
 
     #[test]
     fn alike_spellings_share_key() {
