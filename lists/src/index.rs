@@ -93,6 +93,8 @@ pub struct NameIndex {
     /// that is no token (a query's adjacent words joined, a word with two
     /// letters swapped) end before the larger `lookup` map is read.
     token_filter: TokenFilter,
+    /// One bit per BMP character found in a vocabulary token.
+    chars: Vec<u64>,
 }
 
 /// A one-hash Bloom filter over token texts, with about 16 bits per token,
@@ -302,6 +304,12 @@ impl NameIndex {
         let phonetic = index.phonetic_pairs();
         index.phonetic = HashTable::build(phonetic);
         index.token_filter = TokenFilter::build(index.vocab.iter().map(|e| &*e.text));
+        index.chars = vec![0; 0x1_0000 / 64];
+        for c in index.vocab.iter().flat_map(|e| e.text.chars()) {
+            if let Some(word) = index.chars.get_mut(c as usize / 64) {
+                *word |= 1 << (c as u32 % 64);
+            }
+        }
 
         index
     }
@@ -481,6 +489,15 @@ impl NameIndex {
         &self.postings[from..to]
     }
 
+    /// Tells whether `c` occurs in a vocabulary token. True for every
+    /// character outside the BMP, and for an index never built.
+    pub(crate) fn has_char(&self, c: char) -> bool {
+        match self.chars.get(c as usize / 64) {
+            Some(word) => word >> (c as u32 % 64) & 1 == 1,
+            None => true,
+        }
+    }
+
     /// Tells whether `first` and `second` written as one may be a token;
     /// false only when it is not. Saves joining the two to look them up.
     pub(crate) fn may_be_joined_token(&self, first: &str, second: &str) -> bool {
@@ -612,7 +629,7 @@ impl NameIndex {
             + (self.postings_start.capacity() + self.postings.capacity()) * 4
             + self.deletes.bytes()
             + self.phonetic.bytes()
-            + self.token_filter.words.capacity() * 8
+            + (self.token_filter.words.capacity() + self.chars.capacity()) * 8
     }
 
     /// Number of indexed name forms (each name's Latin form, plus its
@@ -982,6 +999,41 @@ mod tests {
             absent < 500,
             "{absent} of 2000 absent texts passed the filter"
         );
+    }
+
+    #[test]
+    fn unmatchable_script_form_left_out() {
+        let index = NameIndex::build(&[
+            entity("1", &["Saddam Hussein", "صدام حسين"]),
+            entity("2", &["Xi Jinping"]),
+        ]);
+        let known = |c| index.has_char(c);
+        // Scripts with no letter in the vocabulary: the script form is left
+        // out, and none of its tokens matched anything.
+        for query in ["习近平", "प्रणय गीता पाटिल", "김정은", "Иван 习近平"]
+        {
+            let full = crate::normalize::normalize(query);
+            assert!(!full.script.is_empty(), "{query}");
+            for token in &full.script {
+                assert!(
+                    matches(&index, &token.text).is_empty(),
+                    "{query}: {}",
+                    token.text
+                );
+            }
+            let left_out = crate::normalize::normalize_with(query, known);
+            assert!(left_out.script.is_empty(), "{query}");
+            assert_eq!(left_out.latin, full.latin, "{query}");
+        }
+        // Kept: a script the vocabulary has, and a word that is all ASCII.
+        for query in ["صدام حسين", "习近平 xi", "Иван صدام"] {
+            let full = crate::normalize::normalize(query);
+            assert_eq!(
+                crate::normalize::normalize_with(query, known),
+                full,
+                "{query}"
+            );
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 
 use crate::index::{NameIndex, NameRecord, VocabMatch};
 use crate::model::{EntityKind, Gender, NameType, PartialDate};
-use crate::normalize::{normalize, Token, MAX_TOKENS};
+use crate::normalize::{normalize_with, Token, MAX_TOKENS};
 use crate::qualify::{qualify, Adjustment, Effect, QueryFacts, MAX_BONUS};
 use crate::score::{align, AlignScratch, NameScore, PreparedName, QueryJoin, QueryToken};
 use crate::snapshot::Snapshot;
@@ -164,7 +164,7 @@ thread_local! {
 impl Snapshot {
     /// Screens a name against the lists of the snapshot.
     pub fn screen_name(&self, query: &NameQuery) -> NameResult {
-        let normalized = normalize(&query.name);
+        let normalized = normalize_with(&query.name, |c| self.names.has_char(c));
         if normalized.is_empty() {
             return NameResult::NormalizesToNothing;
         }

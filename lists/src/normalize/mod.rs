@@ -82,6 +82,17 @@ impl NormalizedName {
 
 /// Normalizes a name.
 pub fn normalize(name: &str) -> NormalizedName {
+    normalize_with(name, |_| true)
+}
+
+/// Normalizes a name as [`normalize`] does, but leaves the script form out
+/// when it cannot match: when every one of its words has a non-ASCII
+/// character for which `known` is false, and the Latin form is not empty.
+/// With `known` true for every character of an index's vocabulary, the
+/// script form left out is one that no vocabulary token could match, since
+/// words with non-ASCII characters match only exactly and never join a
+/// phrase.
+pub fn normalize_with(name: &str, known: impl Fn(char) -> bool) -> NormalizedName {
     let (main, reordered) = split_surname_first(name);
     // The parts are folded into one text and tokenized together, so a
     // phrase that spans them ("DER BERG, Anna van") is read as in the
@@ -100,7 +111,12 @@ pub fn normalize(name: &str) -> NormalizedName {
     let mut latin = Vec::with_capacity(4);
     let mut script = Vec::new();
     tokenize(&folded_latin, MAX_TOKENS, &mut latin);
-    if has_script {
+    let script_may_match = || {
+        folded_script
+            .split(' ')
+            .any(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii() || known(c)))
+    };
+    if has_script && (latin.is_empty() || script_may_match()) {
         tokenize(&folded_script, MAX_TOKENS, &mut script);
     }
     finish(&mut latin);
