@@ -248,7 +248,7 @@ impl Config {
         path: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
-        let (source_name, mut table) = match path {
+        let (source_name, text, mut table) = match path {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                     path: path.to_path_buf(),
@@ -258,16 +258,24 @@ impl Config {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?;
-                (path.display().to_string(), table)
+                (path.display().to_string(), text, table)
             }
-            None => ("(defaults)".to_string(), toml::Table::new()),
+            None => ("(defaults)".to_string(), String::new(), toml::Table::new()),
         };
         let applied = apply_env_overrides(&mut table, env)?;
         let config: Config =
             toml::Value::Table(table)
                 .try_into()
                 .map_err(|e: toml::de::Error| {
-                    let mut message = e.to_string();
+                    let mut message = plain_type_names(&e.to_string());
+                    let fault = fault_location(&message);
+                    if let Some(hint) = fault.as_ref().and_then(|f| f.suggestion(&message)) {
+                        let hint = format!("; did you mean `{hint}`?");
+                        match message.find('\n') {
+                            Some(end) => message.insert_str(end, &hint),
+                            None => message.push_str(&hint),
+                        }
+                    }
                     // Name the variable when the field at fault came from
                     // one: a bad value names its dotted path, an unknown
                     // key only its own name.
@@ -286,11 +294,22 @@ impl Config {
                             ));
                         }
                     }
-                    let path = if applied.is_empty() {
+                    let mut path = if applied.is_empty() {
                         source_name.clone()
                     } else {
                         format!("{source_name} with {ENV_PREFIX}* overrides")
                     };
+                    // A key set by a variable has no line in the file.
+                    let from_env = fault
+                        .as_ref()
+                        .is_some_and(|f| applied.iter().any(|(dotted, _)| *dotted == f.dotted()));
+                    let line = fault
+                        .as_ref()
+                        .filter(|_| !from_env)
+                        .and_then(|f| f.line_in(&text));
+                    if let Some(line) = line {
+                        path = format!("{path}, line {line}");
+                    }
                     ConfigError::Parse { path, message }
                 })?;
         config.validate()?;
@@ -487,9 +506,200 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
     Ok(())
 }
 
+/// Replaces Rust type names in a deserializer message ("expected usize")
+/// with what a config file's reader would call them.
+fn plain_type_names(message: &str) -> String {
+    let mut plain = message.to_string();
+    for (rust, words) in [
+        ("expected usize", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected u16", "expected a whole number"),
+        ("expected u8", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+    ] {
+        plain = plain.replace(rust, words);
+    }
+    plain
+}
+
+/// The key a deserializer message is about, and the table it sits in.
+#[derive(Debug, PartialEq)]
+struct Fault {
+    /// Header path of the table, empty for the top level.
+    table: Vec<String>,
+    key: String,
+    /// True when the message reports the key as unknown.
+    unknown: bool,
+}
+
+/// Extracts the key and table from a message such as "invalid type: ...
+/// in `limits.max_field_chars`" or "unknown field `x`, expected one of ...
+/// in `server`".
+fn fault_location(message: &str) -> Option<Fault> {
+    let path = message
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("in `")?.strip_suffix('`'))
+        .unwrap_or("");
+    let mut segments: Vec<String> = path
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    match unknown {
+        Some(key) => Some(Fault {
+            table: segments,
+            key: key.to_string(),
+            unknown: true,
+        }),
+        None => {
+            let key = segments.pop()?;
+            Some(Fault {
+                table: segments,
+                key,
+                unknown: false,
+            })
+        }
+    }
+}
+
+impl Fault {
+    /// Returns the key's dotted path, such as "server.stream_buffer".
+    fn dotted(&self) -> String {
+        let mut parts = self.table.clone();
+        parts.push(self.key.clone());
+        parts.join(".")
+    }
+
+    /// Returns the known key closest to an unknown one, from the message's
+    /// "expected one of" list, when it is one or two edits away.
+    fn suggestion(&self, message: &str) -> Option<String> {
+        if !self.unknown {
+            return None;
+        }
+        let (_, known) = message.split_once("expected one of ")?;
+        let known = known.lines().next()?;
+        known
+            .split(", ")
+            .map(|k| k.trim_matches('`'))
+            .map(|k| (strsim::levenshtein(&self.key, k), k))
+            .filter(|(distance, _)| *distance <= 2)
+            .min()
+            .map(|(_, k)| k.to_string())
+    }
+
+    /// Returns the 1-based line of the key in a config file's text, for a
+    /// key written as `key = value` under a `[table]` header.
+    fn line_in(&self, text: &str) -> Option<usize> {
+        let mut table: Vec<String> = Vec::new();
+        for (number, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if let Some(header) = line.strip_prefix('[') {
+                let header = header.trim_start_matches('[');
+                let header = header.split(']').next().unwrap_or("");
+                table = header.split('.').map(|s| s.trim().to_string()).collect();
+                continue;
+            }
+            let Some((key, _)) = line.split_once('=') else {
+                continue;
+            };
+            if table == self.table && key.trim().trim_matches('"') == self.key {
+                return Some(number + 1);
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_errors_give_line_and_plain_words() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("screener.toml");
+        let text = "# a comment\n[server]\ngrpc_addr = \"127.0.0.1:1\"\n\n[limits]\nmax_field_chars = \"lots\"\n";
+        std::fs::write(&path, text).expect("write");
+        let message = Config::load(Some(&path), env(&[]))
+            .expect_err("a string is no length")
+            .to_string();
+        assert!(message.contains("line 6"), "{message}");
+        assert!(message.contains("expected a whole number"), "{message}");
+        assert!(!message.contains("usize"), "{message}");
+
+        let text = "[server]\n\nstream_bufer = 10\n";
+        std::fs::write(&path, text).expect("write");
+        let message = Config::load(Some(&path), env(&[]))
+            .expect_err("unknown key")
+            .to_string();
+        assert!(message.contains("line 3"), "{message}");
+        assert!(
+            message.contains("did you mean `stream_buffer`?"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn env_fault_gets_no_file_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("screener.toml");
+        std::fs::write(&path, "[server]\nstream_buffer = 5\n").expect("write");
+        let message = Config::load(
+            Some(&path),
+            env(&[("SCREENER__SERVER__STREAM_BUFFER", "abc")]),
+        )
+        .expect_err("a string is no buffer size")
+        .to_string();
+        assert!(
+            message.contains("SCREENER__SERVER__STREAM_BUFFER"),
+            "{message}"
+        );
+        assert!(!message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn far_unknown_key_gets_no_suggestion() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("screener.toml");
+        std::fs::write(&path, "[server]\ncolour = 1\n").expect("write");
+        let message = Config::load(Some(&path), env(&[]))
+            .expect_err("unknown key")
+            .to_string();
+        assert!(!message.contains("did you mean"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn fault_read_from_messages() {
+        let fault = fault_location(
+            "invalid type: string \"x\", expected usize\nin `limits.max_field_chars`\n",
+        );
+        assert_eq!(
+            fault,
+            Some(Fault {
+                table: vec!["limits".to_string()],
+                key: "max_field_chars".to_string(),
+                unknown: false,
+            })
+        );
+        let fault = fault_location("unknown field `colour`, expected one of `a`, `b`\n");
+        assert_eq!(
+            fault,
+            Some(Fault {
+                table: Vec::new(),
+                key: "colour".to_string(),
+                unknown: true,
+            })
+        );
+    }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

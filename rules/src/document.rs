@@ -214,11 +214,14 @@ impl Reader<'_, '_> {
             let name = key.get_ref().as_ref();
             if !fields.used.contains(&name) {
                 let allowed = fields.used.join(", ");
+                let hint = crate::features::closest_name(name, fields.used.iter().copied())
+                    .map(|close| format!("did you mean `{close}`? "))
+                    .unwrap_or_default();
                 self.diag.error(
                     ProblemKind::UnknownKey,
                     self.loc(key.span()),
                     node,
-                    format!("unknown key `{name}` in {place}; allowed keys are: {allowed}"),
+                    format!("unknown key `{name}` in {place}; {hint}allowed keys are: {allowed}"),
                 );
             }
         }

@@ -627,6 +627,10 @@ fn unknown_keys_list_the_allowed_keys() {
         problem.message.contains("wieght") && problem.message.contains("weight"),
         "{problem}"
     );
+    assert!(
+        problem.message.contains("did you mean `weight`?"),
+        "{problem}"
+    );
     let top = format!("{VALID}\n[rulez]\nx = 1\n");
     let report = report_of(&top);
     assert!(
@@ -636,6 +640,14 @@ fn unknown_keys_list_the_allowed_keys() {
             .any(|p| p.kind == ProblemKind::UnknownKey && p.message.contains("rulez")),
         "{report}"
     );
+    let far = format!("{VALID}\n[zzzzzzzz]\nx = 1\n");
+    let report = report_of(&far);
+    let problem = report
+        .problems()
+        .iter()
+        .find(|p| p.kind == ProblemKind::UnknownKey && p.message.contains("zzzzzzzz"))
+        .unwrap_or_else(|| panic!("no unknown-key problem; problems:\n{report}"));
+    assert!(!problem.message.contains("did you mean"), "{problem}");
 }
 
 #[test]
