@@ -24,6 +24,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Screens one name, wallet address or identifier offline and prints
     /// the hits with their explanations.
+    ///
+    /// Exit status: 0 when nothing matched, 3 when at least one listed
+    /// entry matched, 1 on an error or a name that normalizes to nothing.
     Screen(ScreenArgs),
     /// Inspects or compares list files.
     #[command(subcommand)]

@@ -82,17 +82,18 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
         if args.json {
             let response = pipeline::wallet_response(&set, address, args.asset.as_deref());
             print_json(&response)?;
-            return Ok(0);
+            return Ok(hits_status(response.hits.len()));
         }
         let result = snapshot.screen_wallet(address, args.asset.as_deref());
         print_block(&describe_wallet(snapshot, &result));
-        return Ok(0);
+        return Ok(hits_status(result.hits.len()));
     }
     if let Some(spec) = &args.identifier {
         let (kind, value) = parse_identifier(spec)?;
         if args.json {
-            print_json(&pipeline::identifier_response(&set, kind.as_ref(), value))?;
-            return Ok(0);
+            let response = pipeline::identifier_response(&set, kind.as_ref(), value);
+            print_json(&response)?;
+            return Ok(hits_status(response.hits.len()));
         }
         let hits = snapshot.screen_identifier(kind.as_ref(), value);
         if hits.is_empty() {
@@ -108,7 +109,7 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
                 h.listed_value
             ));
         }
-        return Ok(0);
+        return Ok(hits_status(hits.len()));
     }
     let Some(name) = &args.name else {
         anyhow::bail!("give a name, --wallet ADDRESS or --identifier KIND:VALUE");
@@ -133,14 +134,35 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
     if args.json {
         let response = pipeline::party_response(&set, &query);
         print_json(&response)?;
-        return Ok(if response.note.is_empty() { 0 } else { 1 });
+        return Ok(if response.note.is_empty() {
+            hits_status(response.hits.len())
+        } else {
+            EXIT_UNSCREENABLE
+        });
     }
     let result = snapshot.screen_name(&query);
     print_block(&describe_name_result(snapshot, &result));
     Ok(match result {
-        NameResult::NormalizesToNothing => 1,
-        NameResult::Hits(_) => 0,
+        NameResult::NormalizesToNothing => EXIT_UNSCREENABLE,
+        NameResult::Hits(hits) => hits_status(hits.len()),
     })
+}
+
+/// Exit status of `screen` when the value was screened and nothing matched.
+pub const EXIT_NO_HITS: i32 = 0;
+/// Exit status of `screen` when the name normalizes to nothing, so that it
+/// cannot be screened. Errors exit with 1 as well.
+pub const EXIT_UNSCREENABLE: i32 = 1;
+/// Exit status of `screen` when at least one listed entry matched; 2 is
+/// left to usage errors.
+pub const EXIT_HITS: i32 = 3;
+
+fn hits_status(hits: usize) -> i32 {
+    if hits == 0 {
+        EXIT_NO_HITS
+    } else {
+        EXIT_HITS
+    }
 }
 
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {

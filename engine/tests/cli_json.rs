@@ -42,7 +42,7 @@ fn watchlist() -> (tempfile::TempDir, std::path::PathBuf) {
 fn name_json_has_the_fields_of_screen_party() {
     let (_dir, list) = watchlist();
     let (code, answer) = screen_json(&list, &["Victor Bout"]);
-    assert_eq!(code, 0, "{answer}");
+    assert_eq!(code, screener::offline::EXIT_HITS, "{answer}");
     assert!(answer["list_version"].is_string(), "{answer}");
     let hit = &answer["hits"][0];
     assert_eq!(hit["entity_id"], "P-1", "{answer}");
@@ -53,6 +53,40 @@ fn name_json_has_the_fields_of_screen_party() {
     assert!(hit["matched_value"].is_string(), "{answer}");
     assert!(hit["score"].as_f64().is_some_and(|s| s > 0.8), "{answer}");
     assert!(hit["explanation"]["token_matches"].is_array(), "{answer}");
+}
+
+#[test]
+fn unlisted_values_exit_zero() {
+    let (_dir, list) = watchlist();
+    for args in [
+        &["Maria Gonzalez Perez"][..],
+        &["--wallet", "0x0000000000000000000000000000000000000001"],
+        &["--identifier", "bic:DEUTDEFF"],
+    ] {
+        let (code, answer) = screen_json(&list, args);
+        assert_eq!(code, screener::offline::EXIT_NO_HITS, "{args:?}: {answer}");
+        // An empty list of hits is left out of the JSON.
+        assert_eq!(answer["hits"].as_array().map_or(0, Vec::len), 0, "{answer}");
+    }
+}
+
+#[test]
+fn text_output_exits_three_on_hits() {
+    let (_dir, list) = watchlist();
+    let status = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_screener"))
+            .arg("screen")
+            .arg("--list")
+            .arg(&list)
+            .args(args)
+            .output()
+            .expect("screener runs")
+            .status
+            .code()
+    };
+    assert_eq!(status(&["Victor Bout"]), Some(screener::offline::EXIT_HITS));
+    assert_eq!(status(&["Maria Gonzalez Perez"]), Some(0));
+    assert_eq!(status(&["--identifier", "bic:GAZPRUMM"]), Some(3));
 }
 
 #[test]
@@ -73,7 +107,7 @@ fn wallet_json_has_the_fields_of_screen_wallet() {
     let (_dir, list) = watchlist();
     let address = "0x098b716b8aaf21512996dc57eb0615e2383e2f96";
     let (code, answer) = screen_json(&list, &["--wallet", address]);
-    assert_eq!(code, 0, "{answer}");
+    assert_eq!(code, screener::offline::EXIT_HITS, "{answer}");
     assert_eq!(answer["chain_family"], "evm", "{answer}");
     assert_eq!(
         answer["canonical_address"], "0x098b716b8aaf21512996dc57eb0615e2383e2f96",
@@ -88,7 +122,7 @@ fn wallet_json_has_the_fields_of_screen_wallet() {
 fn identifier_json_has_the_fields_of_a_hit() {
     let (_dir, list) = watchlist();
     let (code, answer) = screen_json(&list, &["--identifier", "bic:GAZPRUMM"]);
-    assert_eq!(code, 0, "{answer}");
+    assert_eq!(code, screener::offline::EXIT_HITS, "{answer}");
     let hit = &answer["hits"][0];
     assert_eq!(hit["entity_id"], "O-1", "{answer}");
     assert_eq!(hit["kind"], "identifier", "{answer}");
