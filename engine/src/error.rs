@@ -85,3 +85,95 @@ impl ServerError {
         }
     }
 }
+
+/// Maximum rejected transactions logged per second; the rest are counted
+/// and the count is logged with the next one that is logged.
+const REJECTIONS_LOGGED_PER_SECOND: u64 = 20;
+
+/// Logs a transaction the server rejected with an error, with its id, code
+/// and field. State failures are logged where they happen and are skipped
+/// here. A client sending many bad transactions cannot flood the log: past
+/// [`REJECTIONS_LOGGED_PER_SECOND`], rejections are counted instead.
+pub fn log_rejected(end_to_end_id: &str, error: &ServerError) {
+    static LIMIT: RateLimit = RateLimit::new(REJECTIONS_LOGGED_PER_SECOND);
+    if matches!(error, ServerError::State(_)) {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let Some(skipped) = LIMIT.admit(now) else {
+        return;
+    };
+    let field = match error {
+        ServerError::InvalidArgument { field, .. } => field.as_str(),
+        _ => "",
+    };
+    tracing::warn!(
+        end_to_end_id,
+        code = error.code(),
+        field,
+        error = %error,
+        skipped_before = skipped,
+        "transaction rejected"
+    );
+}
+
+/// Admits at most `per_second` events in each second of a clock.
+struct RateLimit {
+    per_second: u64,
+    second: std::sync::atomic::AtomicU64,
+    admitted: std::sync::atomic::AtomicU64,
+    skipped: std::sync::atomic::AtomicU64,
+}
+
+impl RateLimit {
+    const fn new(per_second: u64) -> RateLimit {
+        RateLimit {
+            per_second,
+            second: std::sync::atomic::AtomicU64::new(0),
+            admitted: std::sync::atomic::AtomicU64::new(0),
+            skipped: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Returns the number of events skipped since the last admitted one
+    /// when an event at second `now` is admitted, `None` when it is skipped.
+    fn admit(&self, now: u64) -> Option<u64> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let second = self.second.load(Relaxed);
+        if now != second
+            && self
+                .second
+                .compare_exchange(second, now, Relaxed, Relaxed)
+                .is_ok()
+        {
+            self.admitted.store(0, Relaxed);
+        }
+        if self.admitted.fetch_add(1, Relaxed) < self.per_second {
+            Some(self.skipped.swap(0, Relaxed))
+        } else {
+            self.skipped.fetch_add(1, Relaxed);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_counts_what_it_skips() {
+        let limit = RateLimit::new(2);
+        assert_eq!(limit.admit(100), Some(0));
+        assert_eq!(limit.admit(100), Some(0));
+        assert_eq!(limit.admit(100), None);
+        assert_eq!(limit.admit(100), None);
+        // A new second admits again and reports the two skipped.
+        assert_eq!(limit.admit(101), Some(2));
+        assert_eq!(limit.admit(101), Some(0));
+        assert_eq!(limit.admit(101), None);
+        assert_eq!(limit.admit(105), Some(1));
+    }
+}

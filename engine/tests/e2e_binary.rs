@@ -11,13 +11,15 @@ use std::sync::Arc;
 use screener::loadgen::NameCorpus;
 use screener_lists::{EntityKind, NameType};
 use screener_proto::v1::screener_client::ScreenerClient;
-use screener_proto::v1::{CryptoTransfer, Decision, Party, Verdict};
+use screener_proto::v1::{CryptoTransfer, Decision, Party, PostalAddress, Verdict};
 use tokio_stream::StreamExt;
 
 /// A server process and the addresses it logged at start.
 struct ServerProcess {
     child: Child,
     grpc_url: String,
+    /// Log lines written after the "listening" line.
+    log: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -52,11 +54,37 @@ impl ServerProcess {
             }
         };
         // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Ok(mut kept) = kept.lock() {
+                    kept.push(line);
+                }
+            }
+        });
         ServerProcess {
             child,
             grpc_url: format!("http://{grpc_addr}"),
+            log,
         }
+    }
+
+    /// Waits up to ten seconds for a log line containing every one of
+    /// `parts`, and returns it.
+    fn wait_for_log(&self, parts: &[&str]) -> Option<String> {
+        for _ in 0..100 {
+            let found = self.log.lock().ok().and_then(|log| {
+                log.iter()
+                    .find(|line| parts.iter().all(|p| line.contains(p)))
+                    .cloned()
+            });
+            if found.is_some() {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        None
     }
 
     fn kill(mut self) {
@@ -306,6 +334,22 @@ async fn binary_screens_bundle_and_survives_sigkill() {
     assert_eq!(retried.aggregates, first.aggregates);
 
     replay_from_open_stdin_answers_each_line(&server.grpc_url);
+
+    // A rejected transaction is logged with its id, code and field.
+    let mut bad = transactions[1].clone();
+    bad.end_to_end_id = "E2E-BAD-COUNTRY".to_string();
+    let debtor = bad.debtor.get_or_insert_with(Party::default);
+    debtor.name = "Anna Schmidt".to_string();
+    debtor.postal_address = Some(PostalAddress {
+        country: "XX".to_string(),
+        ..PostalAddress::default()
+    });
+    let rejected = client.screen(bad).await.expect_err("XX is no country");
+    assert_eq!(rejected.code(), tonic::Code::InvalidArgument, "{rejected}");
+    let line = server.wait_for_log(&["transaction rejected", "E2E-BAD-COUNTRY"]);
+    let line = line.expect("the rejection is logged");
+    assert!(line.contains("invalid_argument"), "{line}");
+    assert!(line.contains("debtor.postal_address.country"), "{line}");
 
     let status = server.terminate();
     assert!(status.success(), "SIGTERM exits 0, got {status}");

@@ -50,10 +50,15 @@ impl Screener for ScreenerService {
     }
 
     async fn screen(&self, request: Request<Transaction>) -> Result<Response<Verdict>, Status> {
-        let verdict = self.engine.screen(request.into_inner()).await;
+        let transaction = request.into_inner();
+        let id = transaction.end_to_end_id.clone();
+        let verdict = self.engine.screen(transaction).await;
         match verdict {
             Ok(verdict) => Ok(Response::new(verdict)),
-            Err(error) => Err(error.to_status()),
+            Err(error) => {
+                crate::error::log_rejected(&id, &error);
+                Err(error.to_status())
+            }
         }
     }
 
@@ -152,7 +157,10 @@ async fn screen_in_stream(engine: &Engine, transaction: Transaction) -> Verdict 
     let id = transaction.end_to_end_id.clone();
     match engine.screen(transaction).await {
         Ok(verdict) => verdict,
-        Err(error) => error_verdict(id, &error),
+        Err(error) => {
+            crate::error::log_rejected(&id, &error);
+            error_verdict(id, &error)
+        }
     }
 }
 
