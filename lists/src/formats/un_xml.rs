@@ -174,17 +174,35 @@ impl Record<'_> {
     }
 
     fn read_documents(&mut self, element: XmlElement, entity: &mut Entity) {
-        for document in element.children_named("INDIVIDUAL_DOCUMENT") {
+        for (position, document) in element.children_named("INDIVIDUAL_DOCUMENT").enumerate() {
             let doc_type = document.child_value("TYPE_OF_DOCUMENT");
-            let note_number = || document.child_value("NOTE").and_then(number_in_note);
+            // Without a NUMBER, the number is often written out in the NOTE
+            // or in TYPE_OF_DOCUMENT2 ("... (tazkira) number 57388").
+            let written_number = || {
+                document
+                    .child_value("NOTE")
+                    .and_then(number_in_note)
+                    .or_else(|| {
+                        document
+                            .child_value("TYPE_OF_DOCUMENT2")
+                            .and_then(number_in_note)
+                    })
+            };
             let Some(number) = document
                 .child_value("NUMBER")
                 .map(str::to_string)
-                .or_else(note_number)
+                .or_else(written_number)
             else {
                 if let Some(doc_type) = doc_type {
+                    let detail = document
+                        .child_value("TYPE_OF_DOCUMENT2")
+                        .map(|text| format!(", {text:?}"))
+                        .unwrap_or_default();
                     self.warn(format!(
-                        "document {doc_type:?} has no NUMBER and its NOTE holds none; skipped"
+                        "INDIVIDUAL_DOCUMENT[{}] ({doc_type:?}{detail}) has no NUMBER, and \
+                         neither its NOTE nor TYPE_OF_DOCUMENT2 contains a number of 4 or \
+                         more characters; skipped",
+                        position + 1
                     ));
                 }
                 continue;
@@ -425,6 +443,8 @@ mod tests {
       <INDIVIDUAL_PLACE_OF_BIRTH><CITY>al-Awja, near Tikrit</CITY><COUNTRY>Iraq</COUNTRY></INDIVIDUAL_PLACE_OF_BIRTH>
       <INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>Passport</TYPE_OF_DOCUMENT><NUMBER>A123</NUMBER><ISSUING_COUNTRY>Iraq</ISSUING_COUNTRY></INDIVIDUAL_DOCUMENT>
       <INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>Passport</TYPE_OF_DOCUMENT></INDIVIDUAL_DOCUMENT>
+      <INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>National Identification Number</TYPE_OF_DOCUMENT><TYPE_OF_DOCUMENT2>Afghan national identification card (tazkira) number 57388</TYPE_OF_DOCUMENT2><NOTE>issued in Lashkar Gah District</NOTE></INDIVIDUAL_DOCUMENT>
+      <INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>National Identification Number</TYPE_OF_DOCUMENT><TYPE_OF_DOCUMENT2>Residential card number 665</TYPE_OF_DOCUMENT2></INDIVIDUAL_DOCUMENT>
     </INDIVIDUAL>
   </INDIVIDUALS>
   <ENTITIES>
@@ -483,13 +503,28 @@ mod tests {
         let (result, context) = parse_text(SAMPLE);
         let entities = result.expect("sample parses");
         let ids = &entities[0].identifiers;
-        assert_eq!(ids.len(), 1);
+        assert_eq!(ids.len(), 2);
         assert_eq!(ids[0].kind, IdentifierKind::Passport);
         assert_eq!(ids[0].country.as_deref(), Some("IQ"));
-        assert_eq!(context.warnings.len(), 1);
-        assert!(context.warnings[0].location.contains("INDIVIDUAL[1]"));
-        assert!(context.warnings[0].message.contains("no NUMBER"));
+        // The number written in TYPE_OF_DOCUMENT2 is read.
+        assert!(ids[1].value.contains("57388"), "{:?}", ids[1]);
+        // Two documents without a number give two warnings that tell them
+        // apart: the second document, and the fourth with its text.
+        assert_eq!(context.warnings.len(), 2);
+        for warning in &context.warnings {
+            assert!(warning.location.contains("INDIVIDUAL[1]"));
+            assert!(warning.message.contains("no NUMBER"));
+        }
+        assert!(context.warnings[0]
+            .message
+            .contains("INDIVIDUAL_DOCUMENT[2]"));
         assert!(context.warnings[0].message.contains("Passport"));
+        assert!(context.warnings[1]
+            .message
+            .contains("INDIVIDUAL_DOCUMENT[4]"));
+        assert!(context.warnings[1]
+            .message
+            .contains("Residential card number 665"));
     }
 
     #[test]
