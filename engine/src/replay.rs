@@ -1,15 +1,17 @@
 //! `screener replay`: sends a JSON-lines file of transactions through a
 //! running server and prints each verdict as one JSON line, in the order of
-//! the input lines.
+//! the input lines. A line that reuses the id of a line still in flight is
+//! sent after that line's verdict, so lines with one id are screened in file
+//! order and an error names the one line it belongs to.
 //!
 //! Each input line is one `screener.v1.Transaction` in the protobuf JSON
 //! mapping with the .proto field names, for example
 //! `{"end_to_end_id":"E2E-1","debtor":{"name":"Anna Schmidt"}}`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use clap::Args;
 use screener_proto::v1::screener_client::ScreenerClient;
@@ -33,18 +35,42 @@ pub struct ReplayArgs {
 /// the verdict loop reads it.
 #[derive(Default)]
 struct Sent {
-    /// Input line numbers of each id, to name the line of a rejected
-    /// transaction.
-    lines: HashMap<String, Vec<usize>>,
-    /// Send positions (0 for the first transaction sent) of each id still
-    /// without a verdict, oldest first. An id sent twice has two.
-    unanswered: HashMap<String, VecDeque<u64>>,
+    /// Send position (0 for the first transaction sent) and input line of
+    /// each id still without a verdict. The reader sends a line whose id is
+    /// still here only after the earlier line's verdict, so an id has at
+    /// most one entry, and a verdict belongs to exactly one line.
+    unanswered: HashMap<String, (u64, usize)>,
+    /// Set when no more verdicts will come, so the reader stops waiting.
+    closed: bool,
 }
 
-type SharedSent = Arc<Mutex<Sent>>;
+/// The record with the condition variable the reader waits on for a verdict.
+#[derive(Default)]
+struct SharedState {
+    sent: Mutex<Sent>,
+    answered: Condvar,
+}
+
+type SharedSent = Arc<SharedState>;
 
 fn lock(sent: &SharedSent) -> std::sync::MutexGuard<'_, Sent> {
-    sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    sent.sent
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Removes `id` from the unanswered transactions and wakes the reader;
+/// returns its send position and input line.
+fn answer(sent: &SharedSent, id: &str) -> Option<(u64, usize)> {
+    let found = lock(sent).unanswered.remove(id);
+    sent.answered.notify_all();
+    found
+}
+
+/// Marks the verdicts as ended and wakes the reader.
+fn close(sent: &SharedSent) {
+    lock(sent).closed = true;
+    sent.answered.notify_all();
 }
 
 /// Reorder buffer that puts verdicts back in input order. The server sends a
@@ -65,21 +91,10 @@ impl InputOrder {
         }
     }
 
-    /// Takes a verdict and returns those now due, in input order. A verdict
-    /// whose id was not sent (no server does that) is due at once.
-    fn take(&mut self, sent: &SharedSent, verdict: Verdict) -> Vec<Verdict> {
-        let mut position = None;
-        {
-            let mut sent = lock(sent);
-            let id = &verdict.end_to_end_id;
-            if let Some(positions) = sent.unanswered.get_mut(id) {
-                position = positions.pop_front();
-                // The id's entry goes once every line that sent it has a verdict.
-                if positions.is_empty() {
-                    sent.unanswered.remove(id);
-                }
-            }
-        }
+    /// Takes a verdict sent at `position` (`None` for an id that was not
+    /// sent, which no server does) and returns the verdicts now due, in
+    /// input order. A verdict without a position is due at once.
+    fn take(&mut self, position: Option<u64>, verdict: Verdict) -> Vec<Verdict> {
         let Some(position) = position else {
             return vec![verdict];
         };
@@ -148,14 +163,24 @@ fn spawn_reader(
                     }
                 };
                 {
-                    let mut sent = lock(&sent);
+                    // A line that reuses an id in flight waits for the
+                    // earlier line's verdict, so the first line is screened
+                    // first and each verdict names one line.
+                    let mut record = lock(&sent);
                     let id = &transaction.end_to_end_id;
-                    sent.lines.entry(id.clone()).or_default().push(line_number);
+                    while record.unanswered.contains_key(id) && !record.closed {
+                        record = sent
+                            .answered
+                            .wait(record)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    }
+                    if record.closed {
+                        break;
+                    }
                     let position = summary.sent as u64;
-                    sent.unanswered
-                        .entry(id.clone())
-                        .or_default()
-                        .push_back(position);
+                    record
+                        .unanswered
+                        .insert(id.clone(), (position, line_number));
                 }
                 if sender.blocking_send(transaction).is_err() {
                     // The sending side ended, and its error is reported there.
@@ -194,18 +219,9 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
     let reader = spawn_reader(args.file.clone(), sender, Arc::clone(&sent))?;
 
     let source = args.file.display().to_string();
-    let place = |id: &str| -> String {
-        let sent = lock(&sent);
-        match sent.lines.get(id).map(Vec::as_slice) {
-            Some([line]) => format!("{source}: line {line}"),
-            Some(lines) => format!(
-                "{source}: lines {}",
-                lines
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+    let place = |line: Option<usize>| -> String {
+        match line {
+            Some(line) => format!("{source}: line {line}"),
             None => source.clone(),
         }
     };
@@ -215,7 +231,9 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
     if args.unary {
         while let Some(transaction) = receiver.recv().await {
             let id = transaction.end_to_end_id.clone();
-            match client.screen(transaction).await {
+            let result = client.screen(transaction).await;
+            let line = answer(&sent, &id).map(|(_, line)| line);
+            match result {
                 Ok(response) => {
                     writeln!(out, "{}", serde_json::to_string(response.get_ref())?)?;
                     out.flush()?;
@@ -224,7 +242,7 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
                 Err(status) => {
                     eprintln!(
                         "replay: {}: transaction {:?}: {}",
-                        place(&id),
+                        place(line),
                         crate::validate::truncate(&id),
                         status.message()
                     );
@@ -245,10 +263,11 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
                 Ok(None) => break Ok(()),
                 Err(status) => break Err(status),
             };
+            let sent_as = answer(&sent, &verdict.end_to_end_id);
             if let Some(error) = &verdict.error {
                 eprintln!(
                     "replay: {}: transaction {:?}: {}",
-                    place(&verdict.end_to_end_id),
+                    place(sent_as.map(|(_, line)| line)),
                     crate::validate::truncate(&verdict.end_to_end_id),
                     error.message
                 );
@@ -256,11 +275,12 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
             } else {
                 answered += 1;
             }
-            for verdict in order.take(&sent, verdict) {
+            for verdict in order.take(sent_as.map(|(position, _)| position), verdict) {
                 writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
             }
             out.flush()?;
         };
+        close(&sent);
         // Verdicts waiting behind a transaction that got none are still printed.
         for verdict in order.rest() {
             writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
@@ -308,54 +328,82 @@ mod tests {
             .collect()
     }
 
-    fn sent_in_order(ids: &[&str]) -> SharedSent {
-        let sent = SharedSent::default();
-        for (position, id) in ids.iter().enumerate() {
-            lock(&sent)
-                .unanswered
-                .entry((*id).to_owned())
-                .or_default()
-                .push_back(position as u64);
-        }
-        sent
-    }
-
     #[test]
     fn verdicts_wait_for_earlier_lines() {
-        let sent = sent_in_order(&["A", "B", "C"]);
         let mut order = InputOrder::new();
-        assert!(order.take(&sent, verdict("C", false)).is_empty());
-        assert!(order.take(&sent, verdict("B", false)).is_empty());
-        let due = order.take(&sent, verdict("A", false));
+        assert!(order.take(Some(2), verdict("C", false)).is_empty());
+        assert!(order.take(Some(1), verdict("B", false)).is_empty());
+        let due = order.take(Some(0), verdict("A", false));
         assert_eq!(ids(&due), [("A", false), ("B", false), ("C", false)]);
         assert!(order.rest().is_empty());
     }
 
     #[test]
-    fn repeated_id_fills_lines_in_turn() {
-        let sent = sent_in_order(&["A", "B", "A"]);
-        let mut order = InputOrder::new();
-        // The first verdict for A belongs to the first line that sent A.
-        assert_eq!(ids(&order.take(&sent, verdict("A", false))), [("A", false)]);
-        assert!(order.take(&sent, verdict("A", true)).is_empty());
-        let due = order.take(&sent, verdict("B", false));
-        assert_eq!(ids(&due), [("B", false), ("A", true)]);
-    }
-
-    #[test]
     fn waiting_verdicts_flushed_at_end() {
-        let sent = sent_in_order(&["A", "B", "C"]);
         let mut order = InputOrder::new();
-        assert!(order.take(&sent, verdict("C", false)).is_empty());
-        assert!(order.take(&sent, verdict("B", false)).is_empty());
+        assert!(order.take(Some(2), verdict("C", false)).is_empty());
+        assert!(order.take(Some(1), verdict("B", false)).is_empty());
         assert_eq!(ids(&order.rest()), [("B", false), ("C", false)]);
     }
 
     #[test]
     fn unsent_id_printed_at_once() {
-        let sent = sent_in_order(&["A"]);
         let mut order = InputOrder::new();
-        assert_eq!(ids(&order.take(&sent, verdict("Z", false))), [("Z", false)]);
+        assert_eq!(ids(&order.take(None, verdict("Z", false))), [("Z", false)]);
+    }
+
+    #[test]
+    fn reused_id_waits_for_its_verdict() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("lines.jsonl");
+        let line = |id: &str| format!("{{\"end_to_end_id\":\"{id}\"}}\n");
+        let text = [line("A"), line("B"), "\n".to_string(), line("A")].concat();
+        std::fs::write(&file, text).expect("write");
+        let sent = SharedSent::default();
+        let (sender, mut receiver) = mpsc::channel(8);
+        let reader = spawn_reader(file, sender, Arc::clone(&sent)).expect("reader starts");
+
+        let first = receiver.blocking_recv().expect("line 1");
+        let second = receiver.blocking_recv().expect("line 2");
+        assert_eq!(
+            (first.end_to_end_id.as_str(), second.end_to_end_id.as_str()),
+            ("A", "B")
+        );
+        // The verdict for the first A arrives: its line is 1, and the second A
+        // is sent.
+        assert_eq!(answer(&sent, "A"), Some((0, 1)));
+        let third = receiver.blocking_recv().expect("line 4");
+        assert_eq!(third.end_to_end_id, "A");
+        assert_eq!(answer(&sent, "A"), Some((2, 4)));
+        assert_eq!(answer(&sent, "B"), Some((1, 2)));
+        let summary = reader
+            .join()
+            .expect("reader thread")
+            .expect("reader result");
+        assert_eq!(summary.sent, 3);
+    }
+
+    #[test]
+    fn closed_replay_stops_waiting_reader() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("lines.jsonl");
+        std::fs::write(
+            &file,
+            "{\"end_to_end_id\":\"A\"}\n{\"end_to_end_id\":\"A\"}\n",
+        )
+        .expect("write");
+        let sent = SharedSent::default();
+        let (sender, mut receiver) = mpsc::channel(8);
+        let reader = spawn_reader(file, sender, Arc::clone(&sent)).expect("reader starts");
+        assert!(receiver.blocking_recv().is_some());
+        // No verdict will come for the first A: the reader gives up the second.
+        close(&sent);
+        let summary = reader
+            .join()
+            .expect("reader thread")
+            .expect("reader result");
+        assert_eq!(summary.sent, 1);
+        assert!(receiver.blocking_recv().is_none());
     }
 
     #[test]

@@ -880,6 +880,48 @@ async fn replay_prints_verdicts_in_input_order() {
     assert_eq!(printed, ids);
 }
 
+/// Lines that reuse an id are screened in file order, so the first line is
+/// the one screened and a later line with other content is the one
+/// rejected, on every run.
+#[tokio::test]
+async fn replay_screens_reused_id_in_order() {
+    let server = TestServer::start(|_, _| {}).await;
+    let line = |amount: &str| {
+        format!(
+            r#"{{"end_to_end_id":"SAME-1","instructed_amount":{{"value":"{amount}","currency":"EUR"}},"debtor":{{"name":"Anna Schmidt"}},"creditor":{{"name":"Jean Dupont"}}}}"#
+        )
+    };
+    let text = format!("{}\n{}\n{}\n", line("10.00"), line("11.00"), line("10.00"));
+    let file = server.dir.path().join("same.jsonl");
+    std::fs::write(&file, text).expect("write file");
+    let args = screener::replay::ReplayArgs {
+        file,
+        server: server.grpc_url.clone(),
+        unary: false,
+    };
+    let mut out = Vec::new();
+    let code = screener::replay::run_to(args, &mut out)
+        .await
+        .expect("replay runs");
+    assert_eq!(code, 2, "the second line reuses the id");
+    let printed: Vec<serde_json::Value> = String::from_utf8(out)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    assert_eq!(printed.len(), 3);
+    assert!(printed[0]["error"].is_null(), "{}", printed[0]);
+    assert_eq!(
+        printed[0]["replayed"],
+        serde_json::Value::Null,
+        "{}",
+        printed[0]
+    );
+    assert_eq!(printed[1]["error"]["code"], "id_reused", "{}", printed[1]);
+    // The third line repeats the first exactly: a retry, answered from state.
+    assert_eq!(printed[2]["replayed"], true, "{}", printed[2]);
+}
+
 #[tokio::test]
 async fn replay_exit_code_reports_rejected_lines() {
     let server = TestServer::start(|_, _| {}).await;
