@@ -652,11 +652,16 @@ fn fill_facts(tx: &Transaction, screening: &Screening, facts: &mut Facts) {
 }
 
 /// The account of a party: its IBAN, else its other account id.
-fn account(party: &Option<Party>) -> Option<&str> {
+/// The party's account: its IBAN in compact form (no spaces, upper case),
+/// so that one account counts as one however it is printed, else its
+/// account id.
+fn account(party: &Option<Party>) -> Option<std::borrow::Cow<'_, str>> {
     let party = party.as_ref()?;
-    [party.iban.trim(), party.account_id.trim()]
-        .into_iter()
-        .find(|a| !a.is_empty())
+    if !party.iban.trim().is_empty() {
+        return Some(crate::validate::compact_iban(&party.iban));
+    }
+    let id = party.account_id.trim();
+    (!id.is_empty()).then_some(std::borrow::Cow::Borrowed(id))
 }
 
 fn party_key(party: &Option<Party>) -> Option<String> {

@@ -96,6 +96,7 @@ fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), S
     let party_path = FieldPath::root(role);
     check_text(party_path.field("name"), &party.name, limits)?;
     check_text(party_path.field("iban"), &party.iban, limits)?;
+    check_iban(party_path.field("iban"), &party.iban)?;
     check_text(party_path.field("account_id"), &party.account_id, limits)?;
     if !party.birth_date.is_empty()
         && screener_lists::PartialDate::parse_iso(&party.birth_date).is_none()
@@ -278,6 +279,82 @@ pub fn check_country(field: &str, value: &str) -> Result<(), ServerError> {
     check_country_at(FieldPath::root(field), value)
 }
 
+/// Checks an IBAN as ISO 13616 defines it: a country code, two check
+/// digits and an account number of letters and digits, 15 to 34 characters
+/// in all, whose check digits hold. Spaces between groups and lower-case
+/// letters are accepted, since IBANs are often printed that way.
+fn check_iban(field: FieldPath<'_>, value: &str) -> Result<(), ServerError> {
+    if value.trim().is_empty() {
+        return Ok(());
+    }
+    let Some(problem) = iban_problem(value) else {
+        return Ok(());
+    };
+    Err(ServerError::invalid(
+        field.to_string(),
+        format!(
+            "{:?} is not a valid IBAN: {problem}; send it as the bank issued it, \
+             or an account number that is no IBAN in account_id",
+            truncate(value)
+        ),
+    ))
+}
+
+/// Returns what is wrong with an IBAN, or `None` when it is valid.
+fn iban_problem(value: &str) -> Option<&'static str> {
+    let compact = compact_iban(value);
+    if !(15..=34).contains(&compact.len()) {
+        return Some("it must have 15 to 34 letters and digits");
+    }
+    if !compact.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Some("only letters, digits and spaces may appear");
+    }
+    let (country, rest) = compact.split_at(2);
+    if !screener_lists::countries::is_alpha2(country) {
+        return Some("it does not start with an ISO 3166-1 country code");
+    }
+    let (check, account) = rest.split_at(2);
+    if !check.bytes().all(|b| b.is_ascii_digit()) {
+        return Some("the two characters after the country code are not check digits");
+    }
+    let rearranged = account.chars().chain(country.chars()).chain(check.chars());
+    if mod97(rearranged) != 1 {
+        return Some("its check digits do not match the rest (a typing error?)");
+    }
+    None
+}
+
+/// Returns an IBAN without spaces and in upper case, the form it is
+/// compared and counted in.
+pub fn compact_iban(value: &str) -> std::borrow::Cow<'_, str> {
+    let value = value.trim();
+    if value.bytes().any(|b| b == b' ' || b.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(
+            value
+                .chars()
+                .filter(|c| *c != ' ')
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+/// Returns the number written by `chars` modulo 97, reading digits as
+/// themselves and letters as 10 to 35, as ISO 13616 check digits use it.
+/// Other characters count as 0.
+pub fn mod97(chars: impl Iterator<Item = char>) -> u32 {
+    chars.fold(0u32, |remainder, c| {
+        let value = c.to_digit(36).unwrap_or(0);
+        if value >= 10 {
+            (remainder * 100 + value) % 97
+        } else {
+            (remainder * 10 + value) % 97
+        }
+    })
+}
+
 fn check_country_at(field: FieldPath<'_>, value: &str) -> Result<(), ServerError> {
     if value.is_empty() || screener_lists::countries::is_alpha2(value) {
         return Ok(());
@@ -400,6 +477,54 @@ mod tests {
             Err(ServerError::InvalidArgument { field, .. }) => field,
             other => panic!("expected InvalidArgument, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn iban_check_digits_are_checked() {
+        for valid in [
+            "DE89370400440532013000",
+            "GB82 WEST 1234 5698 7654 32",
+            "gb82west12345698765432",
+            "  FR1420041010050500013M02606 ",
+        ] {
+            assert_eq!(iban_problem(valid), None, "{valid}");
+        }
+        for (invalid, words) in [
+            ("DE88370400440532013000", "check digits do not match"),
+            ("DE89370400440532013001", "check digits do not match"),
+            ("XX89370400440532013000", "country code"),
+            ("DE89", "15 to 34"),
+            ("DE89-3704-0044-0532-0130-00", "only letters"),
+            ("DEAB370400440532013000", "not check digits"),
+        ] {
+            let problem = iban_problem(invalid);
+            assert!(
+                problem.is_some_and(|p| p.contains(words)),
+                "{invalid}: {problem:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_iban_rejects_the_transaction() {
+        let mut tx = valid();
+        if let Some(debtor) = tx.debtor.as_mut() {
+            debtor.iban = "DE88370400440532013000".into();
+        }
+        assert_eq!(field_of(&tx), "debtor.iban");
+        if let Some(debtor) = tx.debtor.as_mut() {
+            debtor.iban = "DE89 3704 0044 0532 0130 00".into();
+        }
+        assert_eq!(check_transaction(&tx, &LimitsConfig::default()), Ok(()));
+    }
+
+    #[test]
+    fn compact_iban_drops_spaces_and_case() {
+        assert_eq!(compact_iban("gb82 west 1234"), "GB82WEST1234");
+        assert!(matches!(
+            compact_iban("GB82WEST1234"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -18,9 +18,17 @@ fn person(name: &str, country: &str) -> Party {
             country: country.into(),
             ..PostalAddress::default()
         }),
-        iban: format!("DE{:020}", name.len()),
+        iban: german_iban(name.len() as u64),
         ..Party::default()
     }
+}
+
+/// A German IBAN with valid check digits for account number `number`.
+fn german_iban(number: u64) -> String {
+    let bban = format!("{number:018}");
+    let rearranged = format!("{bban}DE00");
+    let check = 98 - screener::validate::mod97(rearranged.chars());
+    format!("DE{check:02}{bban}")
 }
 
 fn payment(id: &str, debtor: &str, creditor: &str, amount: &str) -> Transaction {
@@ -84,6 +92,38 @@ async fn clean_payment_is_allowed() {
         .into_inner();
     assert_eq!(decision(&verdict), Decision::Allow, "{verdict:?}");
     assert!(verdict.hits.is_empty(), "{:?}", verdict.hits);
+}
+
+/// An IBAN printed in groups or in lower case is the same account as its
+/// compact form, so the account's counts add up across the spellings.
+#[tokio::test]
+async fn iban_spellings_count_as_one_account() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let spellings = [
+        "DE89370400440532013000",
+        "DE89 3704 0044 0532 0130 00",
+        "de89370400440532013000",
+    ];
+    let mut counts = Vec::new();
+    for (n, iban) in spellings.iter().enumerate() {
+        let mut tx = payment(
+            &format!("T-IBAN-{n}"),
+            "Anna Schmidt",
+            "Jean Dupont",
+            "10.00",
+        );
+        if let Some(debtor) = tx.debtor.as_mut() {
+            debtor.iban = (*iban).to_string();
+        }
+        let verdict = client
+            .screen(tx)
+            .await
+            .expect("screen succeeds")
+            .into_inner();
+        counts.push(verdict.aggregates.get("debtor_count_1h").copied());
+    }
+    assert_eq!(counts, [Some(1.0), Some(2.0), Some(3.0)]);
 }
 
 fn fired(verdict: &Verdict, rule_id: &str) -> bool {

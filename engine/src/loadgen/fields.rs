@@ -137,16 +137,7 @@ fn random_char(kind: char, rng: &mut impl Rng) -> char {
 /// read as 10 to 35.
 pub fn iban_check_digits(country: &str, bban: &str) -> u32 {
     let rearranged = bban.chars().chain(country.chars()).chain("00".chars());
-    let mut remainder = 0u32;
-    for c in rearranged {
-        let value = c.to_digit(36).unwrap_or(0);
-        remainder = if value >= 10 {
-            (remainder * 100 + value) % 97
-        } else {
-            (remainder * 10 + value) % 97
-        };
-    }
-    98 - remainder
+    98 - crate::validate::mod97(rearranged)
 }
 
 /// Draws a BIC for a bank in `country`: four letters of bank code, the
