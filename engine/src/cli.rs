@@ -26,7 +26,8 @@ pub enum Command {
     /// the hits with their explanations.
     ///
     /// Exit status: 0 when nothing matched, 3 when at least one listed
-    /// entry matched, 1 on an error or a name that normalizes to nothing.
+    /// entry matched, 1 on an error or a name that normalizes to nothing,
+    /// 2 on a wrong command line.
     Screen(ScreenArgs),
     /// Inspects or compares list files.
     #[command(subcommand)]
@@ -36,6 +37,10 @@ pub enum Command {
     Rules(RulesCommand),
     /// Sends a JSON-lines file of transactions through a running server and
     /// prints the verdicts as JSON lines.
+    ///
+    /// Exit status: 0 when every line was screened, 2 when some lines were
+    /// not transactions or were rejected (each is named on standard error
+    /// with its line), 1 when the replay could not run or the stream failed.
     Replay(crate::replay::ReplayArgs),
     /// Drives a running server with generated transactions and reports
     /// throughput and latency percentiles.

@@ -229,7 +229,7 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("invalid config file {path}: {message}")]
+    #[error("invalid configuration {path}: {message}")]
     Parse { path: String, message: String },
     #[error("invalid configuration:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid { problems: Vec<String> },
@@ -258,9 +258,13 @@ impl Config {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?;
-                (path.display().to_string(), text, table)
+                (format!("file {}", path.display()), text, table)
             }
-            None => ("(defaults)".to_string(), String::new(), toml::Table::new()),
+            None => (
+                "(no file: the defaults)".to_string(),
+                String::new(),
+                toml::Table::new(),
+            ),
         };
         let applied = apply_env_overrides(&mut table, env)?;
         let config: Config =
@@ -276,23 +280,24 @@ impl Config {
                             None => message.push_str(&hint),
                         }
                     }
-                    // Name the variable when the field at fault came from
-                    // one: a bad value names its dotted path, an unknown
-                    // key only its own name.
-                    for (dotted, key) in &applied {
-                        let leaf = dotted.rsplit('.').next().unwrap_or(dotted);
-                        let unknown_key = message.contains("unknown field")
-                            && message.contains(&format!("`{leaf}`"));
-                        if unknown_key {
-                            message.push_str(&format!(
-                                "; the key comes from environment variable {key}, \
-                                 which names no config key"
-                            ));
-                        } else if message.contains(dotted.as_str()) {
-                            message.push_str(&format!(
-                                "; the value comes from environment variable {key}"
-                            ));
-                        }
+                    // Name the variable when the key at fault came from one.
+                    let variable = fault.as_ref().and_then(|fault| {
+                        let dotted = fault.dotted();
+                        let below = format!("{dotted}.");
+                        let (_, key) = applied.iter().find(|(path, _)| {
+                            *path == dotted || (fault.unknown && path.starts_with(&below))
+                        })?;
+                        Some((fault.unknown, key))
+                    });
+                    match variable {
+                        Some((true, key)) => message.push_str(&format!(
+                            "; the key comes from environment variable {key}, \
+                             which names no config key"
+                        )),
+                        Some((false, key)) => message.push_str(&format!(
+                            "; the value comes from environment variable {key}"
+                        )),
+                        None => {}
                     }
                     let mut path = if applied.is_empty() {
                         source_name.clone()
@@ -511,11 +516,11 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
 fn plain_type_names(message: &str) -> String {
     let mut plain = message.to_string();
     for (rust, words) in [
-        ("expected usize", "expected a whole number"),
-        ("expected u64", "expected a whole number"),
-        ("expected u32", "expected a whole number"),
-        ("expected u16", "expected a whole number"),
-        ("expected u8", "expected a whole number"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number, 0 or more"),
+        ("expected u8", "expected a whole number, 0 or more"),
         ("expected i64", "expected a whole number"),
         ("expected i32", "expected a whole number"),
         ("expected f64", "expected a number"),
@@ -605,6 +610,14 @@ impl Fault {
                 let header = header.trim_start_matches('[');
                 let header = header.split(']').next().unwrap_or("");
                 table = header.split('.').map(|s| s.trim().to_string()).collect();
+                // An unknown table is reported as an unknown key of its parent.
+                let unknown_table = self.unknown
+                    && table.len() == self.table.len() + 1
+                    && table.starts_with(&self.table)
+                    && table.last() == Some(&self.key);
+                if unknown_table {
+                    return Some(number + 1);
+                }
                 continue;
             }
             let Some((key, _)) = line.split_once('=') else {
@@ -663,6 +676,36 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn file_fault_blames_no_valid_variable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("screener.toml");
+        std::fs::write(&path, "[server]\nstream_bufer = 10\n").expect("write");
+        let message = Config::load(
+            Some(&path),
+            env(&[("SCREENER__SERVER__GRPC_ADDR", "127.0.0.1:1")]),
+        )
+        .expect_err("unknown key in the file")
+        .to_string();
+        assert!(!message.contains("environment variable"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+        assert!(message.contains("stream_bufer"), "{message}");
+
+        std::fs::write(&path, "# servers\n\n[servr]\ngrpc_addr = \"127.0.0.1:1\"\n")
+            .expect("write");
+        let message = Config::load(Some(&path), env(&[]))
+            .expect_err("unknown table")
+            .to_string();
+        assert!(message.contains("line 3"), "{message}");
+        assert!(message.contains("did you mean `server`?"), "{message}");
+
+        let message = Config::load(None, env(&[("SCREENER__SERVR__GRPC_ADDR", "127.0.0.1:1")]))
+            .expect_err("unknown table from a variable")
+            .to_string();
+        assert!(message.contains("SCREENER__SERVR__GRPC_ADDR"), "{message}");
+        assert!(message.contains("no file"), "{message}");
     }
 
     #[test]
