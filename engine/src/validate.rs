@@ -95,6 +95,7 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
 fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), ServerError> {
     let party_path = FieldPath::root(role);
     check_text(party_path.field("name"), &party.name, limits)?;
+    check_screenable_name(party_path.field("name"), &party.name)?;
     check_text(party_path.field("iban"), &party.iban, limits)?;
     check_iban(party_path.field("iban"), &party.iban)?;
     check_text(party_path.field("account_id"), &party.account_id, limits)?;
@@ -166,6 +167,7 @@ fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), S
 fn check_agent(role: &str, agent: &Agent, limits: &LimitsConfig) -> Result<(), ServerError> {
     let agent_path = FieldPath::root(role);
     check_text(agent_path.field("name"), &agent.name, limits)?;
+    check_screenable_name(agent_path.field("name"), &agent.name)?;
     if !agent.bic.is_empty() {
         let bic = agent.bic.trim();
         let valid = matches!(bic.len(), 8 | 11)
@@ -277,6 +279,23 @@ fn check_text(field: FieldPath<'_>, value: &str, limits: &LimitsConfig) -> Resul
 /// Checks that `value` is empty or an ISO 3166-1 alpha-2 code.
 pub fn check_country(field: &str, value: &str) -> Result<(), ServerError> {
     check_country_at(FieldPath::root(field), value)
+}
+
+/// Rejects a name made only of punctuation and symbols: it cannot be
+/// screened, and a transaction whose party was not screened must not be
+/// allowed as if it had been.
+fn check_screenable_name(field: FieldPath<'_>, name: &str) -> Result<(), ServerError> {
+    if name.trim().is_empty() || name.chars().any(char::is_alphanumeric) {
+        return Ok(());
+    }
+    Err(ServerError::invalid(
+        field.to_string(),
+        format!(
+            "{:?} has no letter or digit, so it cannot be screened; send the name as \
+             written on the account, or leave the field empty when there is none",
+            truncate(name)
+        ),
+    ))
 }
 
 /// Checks an IBAN as ISO 13616 defines it: a country code, two check
@@ -515,6 +534,25 @@ mod tests {
         if let Some(debtor) = tx.debtor.as_mut() {
             debtor.iban = "DE89 3704 0044 0532 0130 00".into();
         }
+        assert_eq!(check_transaction(&tx, &LimitsConfig::default()), Ok(()));
+    }
+
+    #[test]
+    fn symbol_only_name_rejected() {
+        let mut tx = valid();
+        if let Some(debtor) = tx.debtor.as_mut() {
+            debtor.name = "!!! ---".into();
+        }
+        assert_eq!(field_of(&tx), "debtor.name");
+        tx.debtor_agent = Some(Agent {
+            name: "***".into(),
+            ..Agent::default()
+        });
+        if let Some(debtor) = tx.debtor.as_mut() {
+            debtor.name = "Анна 2".into();
+        }
+        assert_eq!(field_of(&tx), "debtor_agent.name");
+        tx.debtor_agent = None;
         assert_eq!(check_transaction(&tx, &LimitsConfig::default()), Ok(()));
     }
 
