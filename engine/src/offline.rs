@@ -478,6 +478,7 @@ fn diff(old: &Path, new: &Path, format: Option<&str>, json: bool) -> anyhow::Res
         .into_iter()
         .flat_map(|l| l.entities)
         .collect();
+    check_same_lists(old, &old_entities, new, &new_entities)?;
     let diff = diff_entities(&old_entities, &new_entities);
     if json {
         println!("{}", serde_json::to_string_pretty(&diff)?);
@@ -512,6 +513,44 @@ fn diff(old: &Path, new: &Path, format: Option<&str>, json: bool) -> anyhow::Res
         new_entities.len()
     );
     Ok(0)
+}
+
+/// Rejects a diff of two different lists (OFAC against UK OFSI, say), which
+/// would report every entry as removed and added. Two files that share
+/// some lists but not all get a warning.
+fn check_same_lists(
+    old: &Path,
+    old_entities: &[Entity],
+    new: &Path,
+    new_entities: &[Entity],
+) -> anyhow::Result<()> {
+    let ids = |entities: &[Entity]| -> std::collections::BTreeSet<String> {
+        entities.iter().map(|e| e.list.clone()).collect()
+    };
+    let (old_ids, new_ids) = (ids(old_entities), ids(new_entities));
+    let join = |ids: &std::collections::BTreeSet<String>| {
+        ids.iter().cloned().collect::<Vec<_>>().join(", ")
+    };
+    if old_ids.is_empty() || new_ids.is_empty() || old_ids == new_ids {
+        return Ok(());
+    }
+    if old_ids.is_disjoint(&new_ids) {
+        anyhow::bail!(
+            "{} holds list {} and {} holds list {}: diff compares two versions of one list",
+            old.display(),
+            join(&old_ids),
+            new.display(),
+            join(&new_ids)
+        );
+    }
+    eprintln!(
+        "warning: {} holds lists {} and {} holds lists {}; entries of a list on one side only count as added or removed",
+        old.display(),
+        join(&old_ids),
+        new.display(),
+        join(&new_ids)
+    );
+    Ok(())
 }
 
 /// `screener rules check`: prints every problem; exit code 1 on errors.
@@ -608,6 +647,24 @@ mod tests {
         assert_eq!(diff.removed, vec!["test:3".to_string()]);
         assert_eq!(diff.changed.len(), 1);
         assert_eq!(diff.changed.get("test:2"), Some(&vec!["programs"]));
+    }
+
+    #[test]
+    fn diff_of_two_lists_is_an_error() {
+        let old = vec![person("1", "Anna")];
+        let mut other = person("1", "Anna");
+        other.list = "uk_ofsi".into();
+        let (a, b) = (Path::new("a.csv"), Path::new("b.csv"));
+        let error = check_same_lists(a, &old, b, &[other.clone()]).expect_err("two lists");
+        let message = error.to_string();
+        assert!(
+            message.contains("test") && message.contains("uk_ofsi"),
+            "{message}"
+        );
+        // Sharing one list is a warning, not an error.
+        let both = vec![person("2", "Boris"), other];
+        assert!(check_same_lists(a, &old, b, &both).is_ok());
+        assert!(check_same_lists(a, &old, b, &old).is_ok());
     }
 
     #[test]

@@ -13,7 +13,10 @@ pub enum ListError {
     },
     #[error("list file {path} is empty; check that the download completed")]
     Empty { path: PathBuf },
-    #[error("cannot tell the format of {path}: {reason}; name the format in the list config")]
+    #[error(
+        "cannot tell the format of {path}: {reason}; name the format in the list config, \
+         or with --format for `screener lists inspect` and `lists diff`"
+    )]
     UnknownFormat { path: PathBuf, reason: String },
     #[error("{path} is not a valid {format} file: {reason}")]
     Invalid {
