@@ -536,7 +536,8 @@ fn check_same_lists(
     }
     if old_ids.is_disjoint(&new_ids) {
         anyhow::bail!(
-            "{} holds list {} and {} holds list {}: diff compares two versions of one list",
+            "{} contains list {} and {} contains list {}, no list in common; \
+             give two versions of one list",
             old.display(),
             join(&old_ids),
             new.display(),
@@ -544,7 +545,7 @@ fn check_same_lists(
         );
     }
     eprintln!(
-        "warning: {} holds lists {} and {} holds lists {}; entries of a list on one side only count as added or removed",
+        "warning: {} contains lists {} and {} contains lists {}; entries of a list on one side only count as added or removed",
         old.display(),
         join(&old_ids),
         new.display(),
