@@ -121,7 +121,9 @@ pub enum ListsCommand {
     /// Prints the entities added, removed and changed between two versions
     /// of a list.
     Diff {
+        /// The older version: a list file, or a bundle (bundle.toml or its folder).
         old: PathBuf,
+        /// The newer version of the same list, given the same way.
         new: PathBuf,
         /// Format name; detected from the content when absent.
         #[arg(long)]

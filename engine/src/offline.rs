@@ -141,6 +141,12 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
         });
     }
     let result = snapshot.screen_name(&query);
+    if matches!(result, NameResult::NormalizesToNothing) {
+        anyhow::bail!(
+            "the name {name:?} normalizes to nothing (only punctuation or symbols), so it cannot \
+             be screened; give a name with letters or digits"
+        );
+    }
     print_block(&describe_name_result(snapshot, &result));
     Ok(match result {
         NameResult::NormalizesToNothing => EXIT_UNSCREENABLE,

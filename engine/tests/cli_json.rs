@@ -87,6 +87,23 @@ fn text_output_exits_three_on_hits() {
     assert_eq!(status(&["Victor Bout"]), Some(screener::offline::EXIT_HITS));
     assert_eq!(status(&["Maria Gonzalez Perez"]), Some(0));
     assert_eq!(status(&["--identifier", "bic:GAZPRUMM"]), Some(3));
+
+    // A name of symbols is an error on standard error, not a clean result.
+    let output = Command::new(env!("CARGO_BIN_EXE_screener"))
+        .args(["screen", "--list"])
+        .arg(&list)
+        .arg("!!!")
+        .output()
+        .expect("screener runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("screener: "), "{stderr}");
+    assert!(stderr.contains("cannot be screened"), "{stderr}");
 }
 
 #[test]

@@ -755,3 +755,18 @@ fn directory_loads_its_toml_files() {
     assert!(problem.message.contains("no .toml files"), "{problem}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn rule_reusing_aggregate_id_reads_well() {
+    let extra =
+        "[[rule]]\nid = \"count_1h\"\nwhen = \"amount > 1\"\nweight = 1\nreason = \"Again\"\n";
+    let report = match RuleGraph::from_sources(&[("base.toml", VALID), ("extra.toml", extra)]) {
+        Ok(_) => panic!("duplicate id should not load"),
+        Err(report) => report,
+    };
+    let problem = find(&report, ProblemKind::DuplicateId, "rule `count_1h`");
+    assert!(
+        problem.message.contains("an aggregate with this id"),
+        "{problem}"
+    );
+}

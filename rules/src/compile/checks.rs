@@ -31,8 +31,13 @@ impl Compiler<'_, '_> {
             match seen.get(id.value.as_str()) {
                 Some(&(first_kind, first_loc)) => {
                     let at = self.diag.describe(first_loc);
+                    let article = if first_kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
                     self.diag.error(ProblemKind::DuplicateId, id.loc, Some(&label), format!(
-                        "duplicate id `{}`: a {first_kind} with this id is already defined at {at}", id.value));
+                        "duplicate id `{}`: {article} {first_kind} with this id is already defined at {at}", id.value));
                 }
                 None => {
                     seen.insert(&id.value, (kind, id.loc));
