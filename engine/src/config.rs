@@ -58,7 +58,10 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
-    /// Largest encoded gRPC message accepted, in bytes.
+    /// Largest transaction accepted, in bytes of its protobuf encoding.
+    /// The server decodes messages up to four times this (at least 4 MiB)
+    /// and rejects a larger transaction alone; a bigger message ends its
+    /// stream.
     pub max_message_bytes: usize,
     /// Longest text field (names, ids, address lines), in characters.
     pub max_field_chars: usize,

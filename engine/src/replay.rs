@@ -143,10 +143,20 @@ fn spawn_reader(
         .name("replay-reader".to_owned())
         .spawn(move || {
             let mut summary = ReadSummary { sent: 0, bad: 0 };
-            for (index, line) in reader.lines().enumerate() {
+            // Lines are read as bytes, so that one line that is not UTF-8 is
+            // reported and skipped like any other bad line.
+            for (index, bytes) in reader.split(b'\n').enumerate() {
                 let line_number = index + 1;
-                let line = line
+                let bytes = bytes
                     .map_err(|e| anyhow::anyhow!("{}: line {line_number}: {e}", file.display()))?;
+                let Ok(line) = String::from_utf8(bytes) else {
+                    eprintln!(
+                        "replay: {}: line {line_number}: not UTF-8 text, skipped",
+                        file.display()
+                    );
+                    summary.bad += 1;
+                    continue;
+                };
                 if line.trim().is_empty() {
                     continue;
                 }
@@ -381,6 +391,28 @@ mod tests {
             .expect("reader thread")
             .expect("reader result");
         assert_eq!(summary.sent, 3);
+    }
+
+    #[test]
+    fn non_utf8_line_skipped_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("lines.jsonl");
+        let mut text = b"{\"end_to_end_id\":\"A\"}\r\n".to_vec();
+        text.extend_from_slice(b"\xff\xfe junk\n{\"end_to_end_id\":\"B\"}\n");
+        std::fs::write(&file, text).expect("write");
+        let sent = SharedSent::default();
+        let (sender, mut receiver) = mpsc::channel(8);
+        let reader = spawn_reader(file, sender, Arc::clone(&sent)).expect("reader starts");
+        let ids: Vec<String> = std::iter::from_fn(|| receiver.blocking_recv())
+            .map(|tx| tx.end_to_end_id)
+            .collect();
+        assert_eq!(ids, ["A", "B"]);
+        let summary = reader
+            .join()
+            .expect("reader thread")
+            .expect("reader result");
+        assert_eq!((summary.sent, summary.bad), (2, 1));
+        assert_eq!(answer(&sent, "B"), Some((1, 3)));
     }
 
     #[test]

@@ -9,6 +9,19 @@ use crate::error::ServerError;
 /// Checks a transaction; the error names the field path, such as
 /// "debtor.postal_address.country".
 pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), ServerError> {
+    // The server decodes messages up to a few times this size, so that one
+    // too large is rejected here, alone, instead of ending its stream.
+    let size = prost::Message::encoded_len(tx);
+    if size > limits.max_message_bytes {
+        return Err(ServerError::invalid(
+            "transaction",
+            format!(
+                "is {size} bytes encoded, over the limit of {} (limits.max_message_bytes); \
+                 shorten its text fields",
+                limits.max_message_bytes
+            ),
+        ));
+    }
     if tx.end_to_end_id.trim().is_empty() {
         return Err(ServerError::invalid(
             "end_to_end_id",
@@ -554,6 +567,25 @@ mod tests {
         assert_eq!(field_of(&tx), "debtor_agent.name");
         tx.debtor_agent = None;
         assert_eq!(check_transaction(&tx, &LimitsConfig::default()), Ok(()));
+    }
+
+    #[test]
+    fn oversized_transaction_rejected_alone() {
+        let mut tx = valid();
+        tx.remittance_information = vec!["x".repeat(1000); 10];
+        let limits = LimitsConfig {
+            max_message_bytes: 5_000,
+            ..LimitsConfig::default()
+        };
+        match check_transaction(&tx, &limits) {
+            Err(ServerError::InvalidArgument { field, reason }) => {
+                assert_eq!(field, "transaction");
+                assert!(reason.contains("limits.max_message_bytes"), "{reason}");
+            }
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+        tx.remittance_information.truncate(2);
+        assert_eq!(check_transaction(&tx, &limits), Ok(()));
     }
 
     #[test]

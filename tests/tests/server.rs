@@ -8,6 +8,7 @@ use screener_proto::v1::{
     ScreenPartyRequest, ScreenWalletRequest, StatusRequest, Transaction, Verdict,
 };
 use screener_tests::{http_get, TestServer};
+use std::collections::HashMap;
 use tokio_stream::StreamExt;
 
 fn person(name: &str, country: &str) -> Party {
@@ -404,34 +405,49 @@ async fn reused_id_with_other_content_rejected() {
     assert_eq!(error.field, "end_to_end_id");
 }
 
+/// A transaction over `limits.max_message_bytes` is rejected alone and the
+/// stream goes on; only a message over the decoding cap (four times the
+/// limit, at least 4 MiB) ends the stream, with the reason.
 #[tokio::test]
-async fn oversized_stream_message_ends_stream_with_reason() {
+async fn oversized_stream_message_rejected_alone() {
     let server = TestServer::start(|config, _| config.limits.max_message_bytes = 64 * 1024).await;
     let mut client = server.client().await;
-    let mut oversized = payment("O-2", "Anna Schmidt", "Jean Dupont", "5.00");
-    oversized
-        .remittance_information
-        .push("x".repeat(128 * 1024));
+    let with_line = |id: &str, bytes: usize| {
+        let mut tx = payment(id, "Anna Schmidt", "Jean Dupont", "5.00");
+        tx.remittance_information.push("x".repeat(bytes));
+        tx
+    };
     let transactions = vec![
         payment("O-1", "Anna Schmidt", "Jean Dupont", "5.00"),
-        oversized,
+        with_line("O-2", 128 * 1024),
+        payment("O-3", "Anna Schmidt", "Jean Dupont", "5.00"),
+        with_line("O-4", 5 << 20),
     ];
     let mut answers = client
         .screen_stream(tokio_stream::iter(transactions))
         .await
         .expect("stream opens")
         .into_inner();
-    let first = answers
-        .next()
-        .await
-        .expect("an answer")
-        .expect("the first transaction is answered");
-    assert_eq!(first.end_to_end_id, "O-1");
-    let status = answers
-        .next()
-        .await
-        .expect("the stream says why it ended")
-        .expect_err("an error status");
+    let mut verdicts = HashMap::new();
+    let status = loop {
+        match answers.next().await.expect("the stream says why it ended") {
+            Ok(verdict) => {
+                verdicts.insert(verdict.end_to_end_id.clone(), verdict);
+            }
+            Err(status) => break status,
+        }
+    };
+    assert!(verdicts["O-1"].error.is_none(), "{:?}", verdicts["O-1"]);
+    assert!(verdicts["O-3"].error.is_none(), "{:?}", verdicts["O-3"]);
+    let error = verdicts["O-2"].error.as_ref().expect("O-2 is rejected");
+    assert_eq!(error.code, "invalid_argument");
+    assert_eq!(error.field, "transaction");
+    assert!(
+        error.message.contains("limits.max_message_bytes"),
+        "{}",
+        error.message
+    );
+    assert!(!verdicts.contains_key("O-4"));
     assert!(
         status.message().contains("could not read"),
         "{}",

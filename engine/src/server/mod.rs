@@ -72,8 +72,12 @@ impl RunningServer {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1()?;
         let max_message = config.limits.max_message_bytes;
+        // Transactions over the limit but under this cap are decoded and
+        // rejected one by one; a message over the cap ends its stream, so
+        // that no client can make the server hold an unbounded message.
+        let decoding_cap = max_message.saturating_mul(4).max(4 << 20);
         let screener = ScreenerServer::new(ScreenerService::new(engine.clone()))
-            .max_decoding_message_size(max_message)
+            .max_decoding_message_size(decoding_cap)
             .max_encoding_message_size(max_message.max(4 << 20));
         let admin = AdminServer::new(AdminService::new(engine.clone()))
             .max_decoding_message_size(max_message);
