@@ -813,6 +813,7 @@ fn edit_cost_within(a: &[u8], b: &[u8], max_half: usize) -> Option<usize> {
     }
     let max_half = max_half.min(u16::MAX as usize) as u16;
     let (mut two_back, mut previous, mut current) = (0, WIDTH, 2 * WIDTH);
+    let mut previous_min = 0u16;
     for i in 1..=a.len() {
         rows[current] = 2 * i as u16;
         let mut row_min = rows[current];
@@ -827,9 +828,12 @@ fn edit_cost_within(a: &[u8], b: &[u8], max_half: usize) -> Option<usize> {
             rows[current + j] = d;
             row_min = row_min.min(d);
         }
-        if row_min > max_half {
+        // A swap reaches back two rows, so a row over the bound ends the
+        // search only when the row before it is over the bound too.
+        if row_min > max_half && previous_min > max_half {
             return None;
         }
+        previous_min = row_min;
         (two_back, previous, current) = (previous, current, two_back);
     }
     let distance = rows[previous + b.len()];
@@ -934,6 +938,15 @@ mod tests {
         assert_eq!(cost("faiz", "afiz", 99), Some(1));
         assert_eq!(cost("abdulhai", "abdulhia", 99), Some(1));
         assert_eq!(cost("salek", "malek", 1), None);
+    }
+
+    #[test]
+    fn swap_after_costly_row_still_counts() {
+        // Row 7 of this pair is over the bound of 6, and row 8 comes back to
+        // 6 through a swap that reaches back to row 6.
+        let (a, b) = ("bcaacaac", "acbcaca");
+        assert_eq!(reference_cost(a.as_bytes(), b.as_bytes()), 6);
+        assert_eq!(edit_cost_within(a.as_bytes(), b.as_bytes(), 6), Some(6));
     }
 
     /// Optimal-string-alignment distance in half edits, with whole rows
