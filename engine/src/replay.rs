@@ -160,13 +160,12 @@ fn spawn_reader(
                 if line.trim().is_empty() {
                     continue;
                 }
-                let transaction = match serde_json::from_str::<Transaction>(&line) {
+                let transaction = match parse_transaction(&line) {
                     Ok(transaction) => transaction,
-                    Err(error) => {
+                    Err(problem) => {
                         eprintln!(
-                            "replay: {}: line {line_number}: not a transaction, skipped: {}",
+                            "replay: {}: line {line_number}: not a transaction, skipped: {problem}",
                             file.display(),
-                            json_problem(&error)
                         );
                         summary.bad += 1;
                         continue;
@@ -204,11 +203,39 @@ fn spawn_reader(
     Ok(thread)
 }
 
-/// Describes a JSON error by its column, since each transaction is one line.
-fn json_problem(error: &serde_json::Error) -> String {
+/// Parses one line as a transaction. A problem is described by its column,
+/// since each transaction is one line, and by the field it is in, such as
+/// "instructed_amount.value".
+fn parse_transaction(line: &str) -> Result<Transaction, String> {
+    let mut deserializer = serde_json::Deserializer::from_str(line);
+    let parsed = serde_path_to_error::deserialize::<_, Transaction>(&mut deserializer);
+    match parsed {
+        Ok(transaction) => match deserializer.end() {
+            Ok(()) => Ok(transaction),
+            Err(error) => Err(json_problem(&error, ".")),
+        },
+        Err(error) => {
+            let path = error.path().to_string();
+            Err(json_problem(error.inner(), &path))
+        }
+    }
+}
+
+/// Describes a JSON error at `path` ("." for the whole line).
+fn json_problem(error: &serde_json::Error, path: &str) -> String {
     let text = error.to_string();
     let reason = text.split(" at line ").next().unwrap_or(&text);
-    format!("invalid JSON at column {}: {reason}", error.column())
+    let column = error.column();
+    match error.classify() {
+        serde_json::error::Category::Data if path == "." => format!(
+            "{reason} at column {column}; each line must be one JSON object, a \
+             screener.v1.Transaction"
+        ),
+        serde_json::error::Category::Data => {
+            format!("field {path} at column {column}: {reason}")
+        }
+        _ => format!("invalid JSON at column {column}: {reason}"),
+    }
 }
 
 /// Runs the replay and prints the verdicts to standard output. Returns 0
@@ -391,6 +418,30 @@ mod tests {
             .expect("reader thread")
             .expect("reader result");
         assert_eq!(summary.sent, 3);
+    }
+
+    #[test]
+    fn line_problems_name_field_and_column() {
+        let wrong_type =
+            parse_transaction(r#"{"end_to_end_id":"A","instructed_amount":{"value":12}}"#)
+                .expect_err("a number where a string belongs");
+        assert!(
+            wrong_type.contains("field instructed_amount.value"),
+            "{wrong_type}"
+        );
+        assert!(wrong_type.contains("column"), "{wrong_type}");
+
+        let not_object = parse_transaction("[1, 2]").expect_err("an array");
+        assert!(not_object.contains("one JSON object"), "{not_object}");
+
+        let syntax = parse_transaction(r#"{"end_to_end_id": }"#).expect_err("no value");
+        assert!(syntax.starts_with("invalid JSON at column"), "{syntax}");
+
+        let trailing = parse_transaction(r#"{"end_to_end_id":"A"} x"#).expect_err("trailing");
+        assert!(trailing.contains("column"), "{trailing}");
+
+        let parsed = parse_transaction(r#"{"end_to_end_id":"A"}"#).expect("a transaction");
+        assert_eq!(parsed.end_to_end_id, "A");
     }
 
     #[test]
