@@ -28,7 +28,7 @@ pub enum ServerError {
     /// A transaction id that was screened before arrived with different
     /// content: not a retry, so its stored verdict does not apply.
     #[error(
-        "transaction {id:?} was already screened with different content; resend a retry \
+        "end_to_end_id {id:?} was already screened with different content; resend a retry \
          unchanged, and give a new payment its own end_to_end_id"
     )]
     IdReused { id: String },
@@ -71,17 +71,21 @@ impl ServerError {
         status
     }
 
+    /// The request field at fault, or "" when the error is not about one.
+    pub fn field(&self) -> &str {
+        match self {
+            ServerError::InvalidArgument { field, .. } => field,
+            ServerError::IdReused { .. } => "end_to_end_id",
+            _ => "",
+        }
+    }
+
     /// The error as carried inside a streamed verdict.
     pub fn to_proto(&self) -> ScreenError {
-        let field = match self {
-            ServerError::InvalidArgument { field, .. } => field.clone(),
-            ServerError::IdReused { .. } => "end_to_end_id".to_owned(),
-            _ => String::new(),
-        };
         ScreenError {
             code: self.code().to_string(),
             message: self.to_string(),
-            field,
+            field: self.field().to_string(),
         }
     }
 }
@@ -105,14 +109,10 @@ pub fn log_rejected(end_to_end_id: &str, error: &ServerError) {
     let Some(skipped) = LIMIT.admit(now) else {
         return;
     };
-    let field = match error {
-        ServerError::InvalidArgument { field, .. } => field.as_str(),
-        _ => "",
-    };
     tracing::warn!(
         end_to_end_id,
         code = error.code(),
-        field,
+        field = error.field(),
         error = %error,
         skipped_before = skipped,
         "transaction rejected"

@@ -203,6 +203,17 @@ fn spawn_reader(
     Ok(thread)
 }
 
+/// Describes a rejected transaction: its id, unless the server's message
+/// already names it, then the message.
+fn rejection(id: &str, message: &str) -> String {
+    let quoted = format!("{:?}", crate::validate::truncate(id));
+    if !id.is_empty() && message.contains(&quoted) {
+        message.to_string()
+    } else {
+        format!("transaction {quoted}: {message}")
+    }
+}
+
 /// Parses one line as a transaction. A problem is described by its column,
 /// since each transaction is one line, and by the field it is in, such as
 /// "instructed_amount.value".
@@ -278,10 +289,9 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
                 }
                 Err(status) => {
                     eprintln!(
-                        "replay: {}: transaction {:?}: {}",
+                        "replay: {}: {}",
                         place(line),
-                        crate::validate::truncate(&id),
-                        status.message()
+                        rejection(&id, status.message())
                     );
                     rejected += 1;
                 }
@@ -291,7 +301,12 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
         let mut verdicts = client
             .screen_stream(ReceiverStream::new(receiver))
             .await
-            .map_err(|s| anyhow::anyhow!("ScreenStream failed: {}", s.message()))?
+            .map_err(|s| {
+                anyhow::anyhow!(
+                    "ScreenStream failed: {}",
+                    crate::loadgen::status_problem(&s)
+                )
+            })?
             .into_inner();
         let mut order = InputOrder::new();
         let ended = loop {
@@ -303,10 +318,9 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
             let sent_as = answer(&sent, &verdict.end_to_end_id);
             if let Some(error) = &verdict.error {
                 eprintln!(
-                    "replay: {}: transaction {:?}: {}",
+                    "replay: {}: {}",
                     place(sent_as.map(|(_, line)| line)),
-                    crate::validate::truncate(&verdict.end_to_end_id),
-                    error.message
+                    rejection(&verdict.end_to_end_id, &error.message)
                 );
                 rejected += 1;
             } else {
@@ -323,7 +337,12 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
             writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
         }
         out.flush()?;
-        ended.map_err(|s| anyhow::anyhow!("ScreenStream failed: {}", s.message()))?;
+        ended.map_err(|s| {
+            anyhow::anyhow!(
+                "ScreenStream failed: {}",
+                crate::loadgen::status_problem(&s)
+            )
+        })?;
     }
     out.flush()?;
     let summary = tokio::task::spawn_blocking(move || reader.join())
@@ -418,6 +437,17 @@ mod tests {
             .expect("reader thread")
             .expect("reader result");
         assert_eq!(summary.sent, 3);
+    }
+
+    #[test]
+    fn rejection_names_id_once() {
+        let reused = rejection(
+            "R-1",
+            "end_to_end_id \"R-1\" was already screened with different content",
+        );
+        assert_eq!(reused.matches("R-1").count(), 1, "{reused}");
+        let invalid = rejection("R-2", "invalid debtor.iban: bad");
+        assert_eq!(invalid, "transaction \"R-2\": invalid debtor.iban: bad");
     }
 
     #[test]

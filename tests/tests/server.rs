@@ -1041,4 +1041,24 @@ async fn replay_connect_errors_say_what_to_do() {
         .expect_err("address without http://");
     let message = format!("{no_scheme:#}");
     assert!(message.contains("http://HOST:PORT"), "{message}");
+    assert_eq!(
+        message.matches("tcp connect error").count(),
+        message.contains("tcp connect error") as usize,
+        "{message}"
+    );
+
+    // A port that answers HTTP/1, such as the metrics endpoint.
+    let server = TestServer::start(|_, _| {}).await;
+    let metrics = server.metrics_url.clone().expect("metrics endpoint");
+    let authority = metrics
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("host and port")
+        .to_string();
+    let wrong_port = screener::replay::run_to(args(format!("http://{authority}")), &mut Vec::new())
+        .await
+        .expect_err("the metrics port is no gRPC server");
+    let message = format!("{wrong_port:#}");
+    assert!(message.contains("server.grpc_addr"), "{message}");
 }

@@ -37,6 +37,6 @@ pub use error::LoadgenError;
 pub use names::{NameCorpus, NameEntry};
 pub use perturb::Perturbation;
 pub use report::{BenchReport, ErrorSummary, LatencySummary, Sources, WarmupCounts};
-pub(crate) use runner::connect;
+pub(crate) use runner::{connect, status_problem};
 pub use runner::{drive, run, BenchConfig};
 pub use wallets::{infer_chain, ListedWallets, Wallet};

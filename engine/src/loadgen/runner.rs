@@ -155,18 +155,56 @@ pub(crate) async fn connect(server: &str) -> Result<Channel, LoadgenError> {
         .await
         .map_err(|error| LoadgenError::Connect {
             server: server.to_string(),
-            reason: error_chain(&error),
+            reason: transport_problem(&error),
         })
 }
 
+/// What a transport failure after a successful TCP connect most often
+/// means.
+pub(crate) const WRONG_PORT_HINT: &str = "is --server the gRPC address of a running \
+     screener (server.grpc_addr), and not another port such as the metrics one?";
+
+/// Describes a transport error with its causes, and says what a protocol
+/// error most likely means: the port answered, but not in HTTP/2.
+fn transport_problem(error: &dyn std::error::Error) -> String {
+    let mut reason = error_chain(error);
+    if reason.contains("http2 error") || reason.contains("h2 protocol error") {
+        reason.push_str(&format!(" ({WRONG_PORT_HINT})"));
+    }
+    reason
+}
+
+/// Describes a failed stream or call: the status message, its causes, and
+/// for a transport failure, the likely reason.
+pub(crate) fn status_problem(status: &tonic::Status) -> String {
+    let mut text = status.message().to_string();
+    let mut source = std::error::Error::source(status);
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    if status.message() == "transport error" {
+        text.push_str(&format!(" ({WRONG_PORT_HINT})"));
+    }
+    text
+}
+
 /// Joins an error and its sources, since a transport error's own message
-/// rarely says more than "transport error".
+/// rarely says more than "transport error". A cause whose text is already
+/// in the joined text ("tcp connect error" twice) is left out.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
         source = cause.source();
     }
     text
