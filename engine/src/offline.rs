@@ -112,7 +112,8 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
         return Ok(hits_status(hits.len()));
     }
     let Some(name) = &args.name else {
-        anyhow::bail!("give a name, --wallet ADDRESS or --identifier KIND:VALUE");
+        eprintln!("screener: give a name, --wallet ADDRESS or --identifier KIND:VALUE");
+        return Ok(EXIT_USAGE);
     };
     let query = NameQuery {
         name: name.clone(),
@@ -159,8 +160,9 @@ pub const EXIT_NO_HITS: i32 = 0;
 /// Exit status of `screen` when the name normalizes to nothing, so that it
 /// cannot be screened. Errors exit with 1 as well.
 pub const EXIT_UNSCREENABLE: i32 = 1;
-/// Exit status of `screen` when at least one listed entry matched; 2 is
-/// left to usage errors.
+/// Exit status of `screen` for a wrong command line, as clap gives it.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status of `screen` when at least one listed entry matched.
 pub const EXIT_HITS: i32 = 3;
 
 fn hits_status(hits: usize) -> i32 {

@@ -19,6 +19,8 @@ use screener_proto::v1::{Transaction, Verdict};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use crate::error::ERROR_CODE_METADATA;
+
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// JSON-lines file of transactions; "-" reads standard input.
@@ -287,6 +289,16 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
                     out.flush()?;
                     answered += 1;
                 }
+                // A status without the server's error code did not come
+                // from screening: the call itself failed, and so does the
+                // replay, naming the line.
+                Err(status) if status.metadata().get(ERROR_CODE_METADATA).is_none() => {
+                    anyhow::bail!(
+                        "{}: Screen call failed: {}",
+                        place(line),
+                        crate::loadgen::status_problem(&status)
+                    );
+                }
                 Err(status) => {
                     eprintln!(
                         "replay: {}: {}",
@@ -337,12 +349,18 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
             writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
         }
         out.flush()?;
-        ended.map_err(|s| {
-            anyhow::anyhow!(
-                "ScreenStream failed: {}",
-                crate::loadgen::status_problem(&s)
-            )
-        })?;
+        if let Err(status) = ended {
+            // The lines still without a verdict were never screened (or
+            // their verdicts were lost with the stream): name the first.
+            let first_unanswered = lock(&sent).unanswered.values().map(|(_, line)| *line).min();
+            let resend = first_unanswered
+                .map(|line| format!("; the first line without a verdict is {source}: line {line}"))
+                .unwrap_or_default();
+            anyhow::bail!(
+                "ScreenStream failed: {}{resend}",
+                crate::loadgen::status_problem(&status)
+            );
+        }
     }
     out.flush()?;
     let summary = tokio::task::spawn_blocking(move || reader.join())
@@ -357,6 +375,12 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
     }
     if rejected > 0 {
         eprintln!("replay: the server rejected {rejected} of {expected} transactions");
+    }
+    if summary.bad > 0 {
+        eprintln!(
+            "replay: {} lines were not transactions and were not sent",
+            summary.bad
+        );
     }
     Ok(if summary.bad == 0 && rejected == 0 {
         0

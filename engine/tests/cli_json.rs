@@ -104,6 +104,9 @@ fn text_output_exits_three_on_hits() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.starts_with("screener: "), "{stderr}");
     assert!(stderr.contains("cannot be screened"), "{stderr}");
+
+    // Nothing to screen is a usage error, as clap reports one.
+    assert_eq!(status(&[]), Some(screener::offline::EXIT_USAGE));
 }
 
 #[test]

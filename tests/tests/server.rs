@@ -1061,4 +1061,52 @@ async fn replay_connect_errors_say_what_to_do() {
         .expect_err("the metrics port is no gRPC server");
     let message = format!("{wrong_port:#}");
     assert!(message.contains("server.grpc_addr"), "{message}");
+
+    // One call at a time: a failed call is a failed replay, not a
+    // rejected line.
+    let mut unary = args(format!("http://{authority}"));
+    unary.unary = true;
+    let failed = screener::replay::run_to(unary, &mut Vec::new())
+        .await
+        .expect_err("the metrics port is no gRPC server");
+    let message = format!("{failed:#}");
+    assert!(message.contains("Screen call failed"), "{message}");
+    assert!(message.contains("line 1"), "{message}");
+}
+
+/// A message over the decoding cap ends the stream; the error names the
+/// first line that got no verdict, to resend from there.
+#[tokio::test]
+async fn replay_names_first_line_without_verdict() {
+    let server = TestServer::start(|_, _| {}).await;
+    let good = |id: &str| {
+        format!(
+            r#"{{"end_to_end_id":"{id}","instructed_amount":{{"value":"10.00","currency":"EUR"}},"debtor":{{"name":"Anna Schmidt"}},"creditor":{{"name":"Jean Dupont"}}}}"#
+        )
+    };
+    let huge = good("HUGE-2").replace(
+        r#""creditor""#,
+        &format!(
+            r#""remittance_information":["{}"],"creditor""#,
+            "x".repeat(5 << 20)
+        ),
+    );
+    let text = format!("{}\n{huge}\n{}\n", good("HUGE-1"), good("HUGE-3"));
+    let file = server.dir.path().join("huge.jsonl");
+    std::fs::write(&file, text).expect("write file");
+    let args = screener::replay::ReplayArgs {
+        file,
+        server: server.grpc_url.clone(),
+        unary: false,
+    };
+    let error = screener::replay::run_to(args, &mut Vec::new())
+        .await
+        .expect_err("the stream ends");
+    let message = format!("{error:#}");
+    assert!(message.contains("ScreenStream failed"), "{message}");
+    assert!(
+        message.contains("the first line without a verdict"),
+        "{message}"
+    );
+    assert!(message.contains("line 2"), "{message}");
 }

@@ -187,7 +187,10 @@ pub(crate) fn status_problem(status: &tonic::Status) -> String {
         }
         source = cause.source();
     }
-    if status.message() == "transport error" {
+    let transport = status.message() == "transport error"
+        || text.contains("h2 protocol error")
+        || text.contains("http2 error");
+    if transport {
         text.push_str(&format!(" ({WRONG_PORT_HINT})"));
     }
     text
