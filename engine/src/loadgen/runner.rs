@@ -159,13 +159,13 @@ pub(crate) async fn connect(server: &str) -> Result<Channel, LoadgenError> {
         })
 }
 
-/// What a transport failure after a successful TCP connect most often
-/// means.
+/// The most likely cause of a transport failure after a successful TCP
+/// connect.
 pub(crate) const WRONG_PORT_HINT: &str = "is --server the gRPC address of a running \
      screener (server.grpc_addr), and not another port such as the metrics one?";
 
-/// Describes a transport error with its causes, and says what a protocol
-/// error most likely means: the port answered, but not in HTTP/2.
+/// Describes a transport error with its causes, and adds the likely cause
+/// of a protocol error: the port answered, but not in HTTP/2.
 fn transport_problem(error: &dyn std::error::Error) -> String {
     let mut reason = error_chain(error);
     if reason.contains("http2 error") || reason.contains("h2 protocol error") {
