@@ -320,7 +320,15 @@ impl Config {
                     }
                     ConfigError::Parse { path, message }
                 })?;
-        config.validate()?;
+        config.validate().map_err(|error| match error {
+            ConfigError::Invalid { problems } => ConfigError::Invalid {
+                problems: problems
+                    .into_iter()
+                    .map(|problem| locate_problem(problem, &source_name, &text, &applied))
+                    .collect(),
+            },
+            other => other,
+        })?;
         Ok(config)
     }
 
@@ -512,6 +520,36 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
     }
     current.insert(last.clone(), value);
     Ok(())
+}
+
+/// Adds where a value that parsed but makes no sense was set: the variable
+/// that set it, else the file's line. `problem` starts with the dotted key,
+/// as `validate` writes it ("server.grpc_addr = ...").
+fn locate_problem(
+    problem: String,
+    source_name: &str,
+    text: &str,
+    applied: &[(String, String)],
+) -> String {
+    let Some(dotted) = problem.split_whitespace().next() else {
+        return problem;
+    };
+    if let Some((_, variable)) = applied.iter().find(|(path, _)| path == dotted) {
+        return format!("{problem} (set by environment variable {variable})");
+    }
+    let mut parts: Vec<String> = dotted.split('.').map(str::to_string).collect();
+    let Some(key) = parts.pop() else {
+        return problem;
+    };
+    let fault = Fault {
+        table: parts,
+        key,
+        unknown: false,
+    };
+    match fault.line_in(text) {
+        Some(line) => format!("{problem} ({source_name}, line {line})"),
+        None => problem,
+    }
 }
 
 /// Replaces Rust type names in a deserializer message ("expected usize")
@@ -709,6 +747,34 @@ mod tests {
             .to_string();
         assert!(message.contains("SCREENER__SERVR__GRPC_ADDR"), "{message}");
         assert!(message.contains("no file"), "{message}");
+    }
+
+    #[test]
+    fn range_problems_say_where_value_was_set() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("screener.toml");
+        std::fs::write(&path, "[lists]\n\nname_threshold = 1.5\n").expect("write");
+        let error = Config::load(
+            Some(&path),
+            env(&[("SCREENER__SERVER__GRPC_ADDR", "nowhere")]),
+        )
+        .expect_err("invalid values");
+        let ConfigError::Invalid { problems } = error else {
+            panic!("expected Invalid, got {error}");
+        };
+        let threshold = problems
+            .iter()
+            .find(|p| p.starts_with("lists.name_threshold"))
+            .expect("threshold problem");
+        assert!(threshold.contains("screener.toml, line 3"), "{threshold}");
+        let addr = problems
+            .iter()
+            .find(|p| p.starts_with("server.grpc_addr"))
+            .expect("address problem");
+        assert!(
+            addr.contains("set by environment variable SCREENER__SERVER__GRPC_ADDR"),
+            "{addr}"
+        );
     }
 
     #[test]
