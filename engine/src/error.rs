@@ -114,7 +114,7 @@ pub fn log_rejected(end_to_end_id: &str, error: &ServerError) {
         code = error.code(),
         field = error.field(),
         error = %error,
-        skipped_before = skipped,
+        rejections_not_logged_before = skipped,
         "transaction rejected"
     );
 }

@@ -25,7 +25,7 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
     if tx.end_to_end_id.trim().is_empty() {
         return Err(ServerError::invalid(
             "end_to_end_id",
-            "is required: it identifies the transaction for retries and the audit log",
+            "is missing; give each transaction an id: it identifies the transaction for retries and the audit log",
         ));
     }
     check_text(FieldPath::root("end_to_end_id"), &tx.end_to_end_id, limits)?;
