@@ -29,15 +29,31 @@ pub struct RunningServer {
     background: Vec<JoinHandle<()>>,
 }
 
+/// Binds the gRPC address. `serve` does it before opening the state
+/// folder, so that a port already in use stops the start before anything
+/// is created on disk.
+pub fn bind_grpc(addr: std::net::SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen for gRPC on {addr}: {e}"))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
 impl RunningServer {
     /// Binds the gRPC and metrics listeners and starts serving.
     pub async fn start(engine: Arc<Engine>) -> anyhow::Result<RunningServer> {
-        let config = engine.config().clone();
+        let listener = bind_grpc(engine.config().grpc_addr())?;
+        RunningServer::start_on(engine, listener).await
+    }
 
-        // gRPC listener first, so port 0 resolves before anything logs it.
-        let listener = TcpListener::bind(config.grpc_addr()).await.map_err(|e| {
-            anyhow::anyhow!("cannot listen for gRPC on {}: {e}", config.grpc_addr())
-        })?;
+    /// Starts serving gRPC on `listener`, bound before the engine started
+    /// (see [`bind_grpc`]), and binds the metrics listener.
+    pub async fn start_on(
+        engine: Arc<Engine>,
+        listener: std::net::TcpListener,
+    ) -> anyhow::Result<RunningServer> {
+        let config = engine.config().clone();
+        let listener = TcpListener::from_std(listener)?;
         let grpc_addr = listener.local_addr()?;
 
         // Metrics endpoint, when configured.
