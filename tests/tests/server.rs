@@ -453,6 +453,16 @@ async fn oversized_stream_message_rejected_alone() {
         "{}",
         status.message()
     );
+    let url = server.metrics_url.clone().expect("metrics enabled");
+    let (_, body) = http_get(&url).await;
+    let unreadable: f64 = parse_exposition(&body)
+        .iter()
+        .filter(|(name, labels, _)| {
+            name == "screener_errors_total" && labels.contains("code=\"unreadable_message\"")
+        })
+        .map(|(_, _, value)| *value)
+        .sum();
+    assert!(unreadable >= 1.0, "{body}");
 }
 
 #[tokio::test]

@@ -115,6 +115,14 @@ async fn run_stream(
                     error = status.message(),
                     "transaction stream ended by an error"
                 );
+                // A message too large or not a transaction, as opposed to
+                // a client that went away.
+                if matches!(
+                    status.code(),
+                    tonic::Code::OutOfRange | tonic::Code::Internal
+                ) {
+                    metrics::record_error(UNREADABLE_MESSAGE);
+                }
                 broken_by = Some(status);
                 break;
             }
@@ -150,6 +158,10 @@ async fn run_stream(
         let _ = sender.send(Err(Status::new(status.code(), message))).await;
     }
 }
+
+/// Error code counted in the errors metric when a stream ends at a message
+/// the server could not read (over the decoding cap, or not a transaction).
+pub const UNREADABLE_MESSAGE: &str = "unreadable_message";
 
 /// Screens one streamed transaction. An invalid transaction gets a verdict
 /// with `error` set, so the stream goes on.
