@@ -151,13 +151,18 @@ fn spawn_reader(
                 let line_number = index + 1;
                 let bytes = bytes
                     .map_err(|e| anyhow::anyhow!("{}: line {line_number}: {e}", file.display()))?;
-                let Ok(line) = String::from_utf8(bytes) else {
-                    eprintln!(
-                        "replay: {}: line {line_number}: not UTF-8 text, skipped",
-                        file.display()
-                    );
-                    summary.bad += 1;
-                    continue;
+                let line = match String::from_utf8(bytes) {
+                    Ok(line) => line,
+                    Err(error) => {
+                        eprintln!(
+                            "replay: {}: line {line_number}: not UTF-8 text (the bytes from \
+                             byte {} on), skipped; save the file as UTF-8",
+                            file.display(),
+                            error.utf8_error().valid_up_to() + 1
+                        );
+                        summary.bad += 1;
+                        continue;
+                    }
                 };
                 if line.trim().is_empty() {
                     continue;
@@ -247,7 +252,10 @@ fn json_problem(error: &serde_json::Error, path: &str) -> String {
         serde_json::error::Category::Data => {
             format!("field {path} at column {column}: {reason}")
         }
-        _ => format!("invalid JSON at column {column}: {reason}"),
+        _ => format!(
+            "invalid JSON at column {column}: {reason}; check the quotes, commas and \
+             braces near there"
+        ),
     }
 }
 
