@@ -172,10 +172,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         config = ?args.config,
         "screener starting"
     );
-    let listener = crate::server::bind_grpc(config.grpc_addr())?;
+    let listeners = crate::server::bind_listeners(&config)?;
     let engine = crate::engine::Engine::start_with(config, args.reset_state)?;
     runtime()?.block_on(async move {
-        let server = crate::server::RunningServer::start_on(engine, listener).await?;
+        let server = crate::server::RunningServer::start_on(engine, listeners).await?;
         server.run_until_signal().await
     })?;
     Ok(0)

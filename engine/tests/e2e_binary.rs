@@ -402,8 +402,8 @@ fn replay_from_open_stdin_answers_each_line(grpc_url: &str) {
     );
 }
 
-/// A gRPC port already in use stops the start before the state folder is
-/// created, so a failed start leaves nothing on disk.
+/// A gRPC or metrics port already in use stops the start before the state
+/// folder is created, so a failed start leaves nothing on disk.
 #[test]
 fn busy_port_stops_start_before_state() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -425,6 +425,23 @@ fn busy_port_stops_start_before_state() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(stderr.contains("cannot listen for gRPC"), "{stderr}");
+    assert!(!state.exists(), "the state folder was created: {stderr}");
+
+    // The same for the metrics port.
+    let text = format!(
+        "[server]\ngrpc_addr = \"127.0.0.1:0\"\nmetrics_addr = \"127.0.0.1:{port}\"\n\n[state]\ndir = {state:?}\n"
+    );
+    std::fs::write(&config, text).expect("write config");
+    let output = Command::new(env!("CARGO_BIN_EXE_screener"))
+        .arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .current_dir(screener_lists::source_root())
+        .output()
+        .expect("screener runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("cannot listen for metrics"), "{stderr}");
     assert!(!state.exists(), "the state folder was created: {stderr}");
     drop(taken);
 }

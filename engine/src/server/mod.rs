@@ -29,31 +29,45 @@ pub struct RunningServer {
     background: Vec<JoinHandle<()>>,
 }
 
-/// Binds the gRPC address. `serve` does it before opening the state
-/// folder, so that a port already in use stops the start before anything
-/// is created on disk.
-pub fn bind_grpc(addr: std::net::SocketAddr) -> anyhow::Result<std::net::TcpListener> {
-    let listener = std::net::TcpListener::bind(addr)
-        .map_err(|e| anyhow::anyhow!("cannot listen for gRPC on {addr}: {e}"))?;
-    listener.set_nonblocking(true)?;
-    Ok(listener)
+/// The server's listening sockets, bound before it starts serving.
+pub struct Listeners {
+    grpc: std::net::TcpListener,
+    metrics: Option<std::net::TcpListener>,
+}
+
+/// Binds the gRPC address and, when configured, the metrics one. `serve`
+/// does it before opening the state folder, so that a port already in use
+/// stops the start before anything is created on disk.
+pub fn bind_listeners(config: &crate::config::Config) -> anyhow::Result<Listeners> {
+    let bind = |addr: SocketAddr, what: &str| -> anyhow::Result<std::net::TcpListener> {
+        let listener = std::net::TcpListener::bind(addr)
+            .map_err(|e| anyhow::anyhow!("cannot listen for {what} on {addr}: {e}"))?;
+        listener.set_nonblocking(true)?;
+        Ok(listener)
+    };
+    let grpc = bind(config.grpc_addr(), "gRPC")?;
+    let metrics = match config.metrics_addr() {
+        Some(addr) => Some(bind(addr, "metrics")?),
+        None => None,
+    };
+    Ok(Listeners { grpc, metrics })
 }
 
 impl RunningServer {
     /// Binds the gRPC and metrics listeners and starts serving.
     pub async fn start(engine: Arc<Engine>) -> anyhow::Result<RunningServer> {
-        let listener = bind_grpc(engine.config().grpc_addr())?;
-        RunningServer::start_on(engine, listener).await
+        let listeners = bind_listeners(engine.config())?;
+        RunningServer::start_on(engine, listeners).await
     }
 
-    /// Starts serving gRPC on `listener`, bound before the engine started
-    /// (see [`bind_grpc`]), and binds the metrics listener.
+    /// Starts serving on `listeners`, bound before the engine started (see
+    /// [`bind_listeners`]).
     pub async fn start_on(
         engine: Arc<Engine>,
-        listener: std::net::TcpListener,
+        listeners: Listeners,
     ) -> anyhow::Result<RunningServer> {
         let config = engine.config().clone();
-        let listener = TcpListener::from_std(listener)?;
+        let listener = TcpListener::from_std(listeners.grpc)?;
         let grpc_addr = listener.local_addr()?;
 
         // Metrics endpoint, when configured.
@@ -62,11 +76,10 @@ impl RunningServer {
             handle.clone(),
             crate::metrics::UPKEEP_INTERVAL,
         )];
-        let metrics_addr = match config.metrics_addr() {
-            Some(addr) => {
-                let (metrics_listener, bound) = crate::metrics::bind(addr)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?;
+        let metrics_addr = match listeners.metrics {
+            Some(metrics_listener) => {
+                let metrics_listener = TcpListener::from_std(metrics_listener)?;
+                let bound = metrics_listener.local_addr()?;
                 let shutdown = engine.shutdown_signal();
                 background.push(tokio::spawn(crate::metrics::serve(
                     metrics_listener,
