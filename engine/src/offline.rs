@@ -90,6 +90,11 @@ pub fn screen(args: ScreenArgs) -> anyhow::Result<i32> {
     }
     if let Some(spec) = &args.identifier {
         let (kind, value) = parse_identifier(spec)?;
+        if kind == Some(IdentifierKind::Imo) {
+            if let Some(problem) = screener_lists::identifier::imo_problem(value) {
+                anyhow::bail!("--identifier {spec:?} is not an IMO number: {problem}");
+            }
+        }
         if args.json {
             let response = pipeline::identifier_response(&set, kind.as_ref(), value);
             print_json(&response)?;

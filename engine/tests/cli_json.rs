@@ -105,6 +105,9 @@ fn text_output_exits_three_on_hits() {
     assert!(stderr.starts_with("screener: "), "{stderr}");
     assert!(stderr.contains("cannot be screened"), "{stderr}");
 
+    // An IMO number with a wrong check digit is an error, not a clean result.
+    assert_eq!(status(&["--identifier", "imo:9187628"]), Some(1));
+
     // Nothing to screen is a usage error, as clap reports one.
     assert_eq!(status(&[]), Some(screener::offline::EXIT_USAGE));
 }

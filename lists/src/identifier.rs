@@ -122,6 +122,26 @@ fn strip_separators(value: &str) -> String {
         .collect()
 }
 
+/// Returns what is wrong with an IMO ship number, or `None` when it is
+/// one: seven digits (after an optional "IMO"), the last a check digit,
+/// the sum of the first six weighted 7 down to 2, modulo 10.
+pub fn imo_problem(value: &str) -> Option<&'static str> {
+    let number = normalize_identifier(&IdentifierKind::Imo, value);
+    let digits: Vec<u32> = number.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 7 || number.len() != 7 {
+        return Some("an IMO number has seven digits, such as 9187629");
+    }
+    let sum: u32 = digits[..6]
+        .iter()
+        .zip((2..=7).rev())
+        .map(|(digit, weight)| digit * weight)
+        .sum();
+    if sum % 10 != digits[6] {
+        return Some("its last digit is not the IMO check digit (a typing error?)");
+    }
+    None
+}
+
 fn strip_imo_prefix(value: &str) -> &str {
     value.strip_prefix("IMO").unwrap_or(value)
 }
@@ -146,6 +166,17 @@ fn looks_like_bic(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn imo_check_digit_checked() {
+        for valid in ["9187629", "IMO 9187629", "imo9187629"] {
+            assert_eq!(imo_problem(valid), None, "{valid}");
+        }
+        assert!(imo_problem("9187628").is_some_and(|p| p.contains("check digit")));
+        assert!(imo_problem("123").is_some_and(|p| p.contains("seven digits")));
+        assert!(imo_problem("91876290").is_some());
+        assert!(imo_problem("918762A").is_some());
+    }
 
     #[test]
     fn imo_prefix_is_dropped() {
