@@ -71,7 +71,8 @@ impl ServerError {
         status
     }
 
-    /// The request field at fault, or "" when the error is not about one.
+    /// Returns the request field at fault, or "" when the error is not
+    /// about one.
     pub fn field(&self) -> &str {
         match self {
             ServerError::InvalidArgument { field, .. } => field,

@@ -313,6 +313,9 @@ fn name_hits(
     let hits = match lists.snapshot().screen_name(query) {
         NameResult::Hits(hits) => hits,
         NameResult::NormalizesToNothing => {
+            // NOTE: validation rejects names without a letter or digit, so a
+            // transaction gets here only for letters that transliterate to
+            // nothing. Such a party is then not screened and only noted.
             screening.notes.push(format!(
                 "{} name normalizes to nothing (only punctuation or symbols) and was not screened",
                 role.as_str()
@@ -651,9 +654,8 @@ fn fill_facts(tx: &Transaction, screening: &Screening, facts: &mut Facts) {
     }
 }
 
-/// The account of a party: its IBAN, else its other account id.
-/// The party's account: its IBAN in compact form (no spaces, upper case),
-/// so that one account counts as one however it is printed, else its
+/// Returns the party's account: its IBAN in compact form (no spaces, upper
+/// case), so that one account counts once however it is printed, else its
 /// account id.
 fn account(party: &Option<Party>) -> Option<std::borrow::Cow<'_, str>> {
     let party = party.as_ref()?;

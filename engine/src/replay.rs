@@ -61,8 +61,8 @@ fn lock(sent: &SharedSent) -> std::sync::MutexGuard<'_, Sent> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Removes `id` from the unanswered transactions and wakes the reader;
-/// returns its send position and input line.
+/// Removes `id` from the unanswered transactions and wakes the reader.
+/// Returns its send position and input line.
 fn answer(sent: &SharedSent, id: &str) -> Option<(u64, usize)> {
     let found = lock(sent).unanswered.remove(id);
     sent.answered.notify_all();

@@ -55,11 +55,11 @@ impl ServerProcess {
         };
         // Keep draining stderr so the server never blocks on a full pipe.
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let kept = log.clone();
+        let collected = log.clone();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
-                if let Ok(mut kept) = kept.lock() {
-                    kept.push(line);
+                if let Ok(mut collected) = collected.lock() {
+                    collected.push(line);
                 }
             }
         });
@@ -407,41 +407,37 @@ fn replay_from_open_stdin_answers_each_line(grpc_url: &str) {
 #[test]
 fn busy_port_stops_start_before_state() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
-    let port = taken.local_addr().expect("local address").port();
+    let occupied = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let port = occupied.local_addr().expect("local address").port();
     let config = dir.path().join("screener.toml");
     let state = dir.path().join("state");
-    let text = format!(
-        "[server]\ngrpc_addr = \"127.0.0.1:{port}\"\nmetrics_addr = \"\"\n\n[state]\ndir = {state:?}\n"
-    );
-    std::fs::write(&config, text).expect("write config");
-    let output = Command::new(env!("CARGO_BIN_EXE_screener"))
-        .arg("serve")
-        .arg("--config")
-        .arg(&config)
-        .current_dir(screener_lists::source_root())
-        .output()
-        .expect("screener runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{stderr}");
-    assert!(stderr.contains("cannot listen for gRPC"), "{stderr}");
-    assert!(!state.exists(), "the state folder was created: {stderr}");
-
-    // The same for the metrics port.
-    let text = format!(
-        "[server]\ngrpc_addr = \"127.0.0.1:0\"\nmetrics_addr = \"127.0.0.1:{port}\"\n\n[state]\ndir = {state:?}\n"
-    );
-    std::fs::write(&config, text).expect("write config");
-    let output = Command::new(env!("CARGO_BIN_EXE_screener"))
-        .arg("serve")
-        .arg("--config")
-        .arg(&config)
-        .current_dir(screener_lists::source_root())
-        .output()
-        .expect("screener runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{stderr}");
-    assert!(stderr.contains("cannot listen for metrics"), "{stderr}");
-    assert!(!state.exists(), "the state folder was created: {stderr}");
-    drop(taken);
+    for (grpc, metrics, expected) in [
+        (
+            format!("127.0.0.1:{port}"),
+            String::new(),
+            "cannot listen for gRPC",
+        ),
+        (
+            "127.0.0.1:0".to_string(),
+            format!("127.0.0.1:{port}"),
+            "cannot listen for metrics",
+        ),
+    ] {
+        let text = format!(
+            "[server]\ngrpc_addr = {grpc:?}\nmetrics_addr = {metrics:?}\n\n[state]\ndir = {state:?}\n"
+        );
+        std::fs::write(&config, text).expect("write config");
+        let output = Command::new(env!("CARGO_BIN_EXE_screener"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .current_dir(screener_lists::source_root())
+            .output()
+            .expect("screener runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!state.exists(), "the state folder was created: {stderr}");
+    }
+    drop(occupied);
 }

@@ -24,7 +24,8 @@ fn person(name: &str, country: &str) -> Party {
     }
 }
 
-/// A German IBAN with valid check digits for account number `number`.
+/// Returns a German IBAN with valid check digits for account number
+/// `number`.
 fn german_iban(number: u64) -> String {
     let bban = format!("{number:018}");
     let rearranged = format!("{bban}DE00");
@@ -405,8 +406,8 @@ async fn reused_id_with_other_content_rejected() {
     assert_eq!(error.field, "end_to_end_id");
 }
 
-/// A transaction over `limits.max_message_bytes` is rejected alone and the
-/// stream goes on; only a message over the decoding cap (four times the
+/// A transaction over `limits.max_message_bytes` is rejected alone, and the
+/// stream goes on. Only a message over the decoding cap (four times the
 /// limit, at least 4 MiB) ends the stream, with the reason.
 #[tokio::test]
 async fn oversized_stream_message_rejected_alone() {
@@ -900,6 +901,35 @@ async fn slow_reader_stalls_only_its_own_stream() {
     );
 }
 
+/// Returns one replay input line: a transaction of `amount` EUR from Anna
+/// Schmidt to Jean Dupont.
+fn replay_line(id: &str, amount: &str) -> String {
+    format!(
+        r#"{{"end_to_end_id":"{id}","instructed_amount":{{"value":"{amount}","currency":"EUR"}},"debtor":{{"name":"Anna Schmidt"}},"creditor":{{"name":"Jean Dupont"}}}}"#
+    )
+}
+
+/// Writes `text` to a file named `name` and replays it on one stream.
+/// Returns the exit code or the error message, and what the replay printed.
+async fn replay_text(
+    server: &TestServer,
+    name: &str,
+    text: &str,
+) -> (Result<i32, String>, Vec<u8>) {
+    let file = server.dir.path().join(name);
+    std::fs::write(&file, text).expect("write file");
+    let args = screener::replay::ReplayArgs {
+        file,
+        server: server.grpc_url.clone(),
+        unary: false,
+    };
+    let mut out = Vec::new();
+    let result = screener::replay::run_to(args, &mut out)
+        .await
+        .map_err(|error| format!("{error:#}"));
+    (result, out)
+}
+
 /// An invalid transaction gets its verdict at once, without waiting for a
 /// write, so it overtakes the valid ones sent before it on the stream.
 /// Replay still prints every verdict in the order of its input lines.
@@ -912,24 +942,13 @@ async fn replay_prints_verdicts_in_input_order() {
         let id = format!("ORDER-{n:02}");
         // Every tenth line has an amount the validator rejects.
         let amount = if n % 10 == 9 { "12,500.00" } else { "10.00" };
-        text.push_str(&format!(
-            r#"{{"end_to_end_id":"{id}","instructed_amount":{{"value":"{amount}","currency":"EUR"}},"debtor":{{"name":"Anna Schmidt"}},"creditor":{{"name":"Jean Dupont"}}}}"#
-        ));
+        text.push_str(&replay_line(&id, amount));
         text.push('\n');
         ids.push(id);
     }
 
-    let file = server.dir.path().join("order.jsonl");
-    std::fs::write(&file, text).expect("write file");
-    let args = screener::replay::ReplayArgs {
-        file,
-        server: server.grpc_url.clone(),
-        unary: false,
-    };
-    let mut out = Vec::new();
-    let code = screener::replay::run_to(args, &mut out)
-        .await
-        .expect("replay runs");
+    let (result, out) = replay_text(&server, "order.jsonl", &text).await;
+    let code = result.expect("replay runs");
     assert_eq!(code, 2, "six lines are rejected");
 
     let printed: Vec<String> = String::from_utf8(out)
@@ -952,24 +971,13 @@ async fn replay_prints_verdicts_in_input_order() {
 #[tokio::test]
 async fn replay_screens_reused_id_in_order() {
     let server = TestServer::start(|_, _| {}).await;
-    let line = |amount: &str| {
-        format!(
-            r#"{{"end_to_end_id":"SAME-1","instructed_amount":{{"value":"{amount}","currency":"EUR"}},"debtor":{{"name":"Anna Schmidt"}},"creditor":{{"name":"Jean Dupont"}}}}"#
-        )
-    };
+    let line = |amount: &str| replay_line("SAME-1", amount);
     let text = format!("{}\n{}\n{}\n", line("10.00"), line("11.00"), line("10.00"));
-    let file = server.dir.path().join("same.jsonl");
-    std::fs::write(&file, text).expect("write file");
-    let args = screener::replay::ReplayArgs {
-        file,
-        server: server.grpc_url.clone(),
-        unary: false,
-    };
-    let mut out = Vec::new();
-    let code = screener::replay::run_to(args, &mut out)
-        .await
-        .expect("replay runs");
+
+    let (result, out) = replay_text(&server, "same.jsonl", &text).await;
+    let code = result.expect("replay runs");
     assert_eq!(code, 2, "the second line reuses the id");
+
     let printed: Vec<serde_json::Value> = String::from_utf8(out)
         .expect("UTF-8 output")
         .lines()
@@ -984,7 +992,8 @@ async fn replay_screens_reused_id_in_order() {
         printed[0]
     );
     assert_eq!(printed[1]["error"]["code"], "id_reused", "{}", printed[1]);
-    // The third line repeats the first exactly: a retry, answered from state.
+    // The third line repeats the first exactly: a retry, whose verdict comes
+    // from state.
     assert_eq!(printed[2]["replayed"], true, "{}", printed[2]);
 }
 
@@ -1057,7 +1066,7 @@ async fn replay_connect_errors_say_what_to_do() {
         "{message}"
     );
 
-    // A port that answers HTTP/1, such as the metrics endpoint.
+    // A port that serves HTTP/1, such as the metrics endpoint.
     let server = TestServer::start(|_, _| {}).await;
     let metrics = server.metrics_url.clone().expect("metrics endpoint");
     let authority = metrics
@@ -1089,11 +1098,7 @@ async fn replay_connect_errors_say_what_to_do() {
 #[tokio::test]
 async fn replay_names_first_line_without_verdict() {
     let server = TestServer::start(|_, _| {}).await;
-    let good = |id: &str| {
-        format!(
-            r#"{{"end_to_end_id":"{id}","instructed_amount":{{"value":"10.00","currency":"EUR"}},"debtor":{{"name":"Anna Schmidt"}},"creditor":{{"name":"Jean Dupont"}}}}"#
-        )
-    };
+    let good = |id: &str| replay_line(id, "10.00");
     let huge = good("HUGE-2").replace(
         r#""creditor""#,
         &format!(
@@ -1102,16 +1107,9 @@ async fn replay_names_first_line_without_verdict() {
         ),
     );
     let text = format!("{}\n{huge}\n{}\n", good("HUGE-1"), good("HUGE-3"));
-    let file = server.dir.path().join("huge.jsonl");
-    std::fs::write(&file, text).expect("write file");
-    let args = screener::replay::ReplayArgs {
-        file,
-        server: server.grpc_url.clone(),
-        unary: false,
-    };
-    let error = screener::replay::run_to(args, &mut Vec::new())
-        .await
-        .expect_err("the stream ends");
+
+    let (result, _) = replay_text(&server, "huge.jsonl", &text).await;
+    let error = result.expect_err("the stream ends");
     let message = format!("{error:#}");
     assert!(message.contains("ScreenStream failed"), "{message}");
     assert!(

@@ -165,43 +165,29 @@ pub(crate) const WRONG_PORT_HINT: &str = "is --server the gRPC address of a runn
      screener (server.grpc_addr), and not another port such as the metrics one?";
 
 /// Describes a transport error with its causes, and adds the likely cause
-/// of a protocol error: the port answered, but not in HTTP/2.
+/// of a protocol error: the port replied, but not in HTTP/2.
 fn transport_problem(error: &dyn std::error::Error) -> String {
-    let mut reason = error_chain(error);
-    if reason.contains("http2 error") || reason.contains("h2 protocol error") {
-        reason.push_str(&format!(" ({WRONG_PORT_HINT})"));
-    }
-    reason
+    with_causes(error.to_string(), error.source())
 }
 
 /// Describes a failed stream or call: the status message, its causes, and
 /// for a transport failure, the likely reason.
 pub(crate) fn status_problem(status: &tonic::Status) -> String {
-    let mut text = status.message().to_string();
-    let mut source = std::error::Error::source(status);
-    while let Some(cause) = source {
-        let part = cause.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = cause.source();
-    }
-    let transport = status.message() == "transport error"
-        || text.contains("h2 protocol error")
-        || text.contains("http2 error");
-    if transport {
+    let mut text = with_causes(
+        status.message().to_string(),
+        std::error::Error::source(status),
+    );
+    if status.message() == "transport error" && !text.contains(WRONG_PORT_HINT) {
         text.push_str(&format!(" ({WRONG_PORT_HINT})"));
     }
     text
 }
 
-/// Joins an error and its sources, since a transport error's own message
-/// rarely says more than "transport error". A cause whose text is already
-/// in the joined text ("tcp connect error" twice) is left out.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
+/// Appends the causes to `text`, since a transport error's own message
+/// rarely goes beyond "transport error". A cause whose text is already in
+/// the joined text ("tcp connect error" twice) is left out. A protocol
+/// error gets the wrong-port hint.
+fn with_causes(mut text: String, mut source: Option<&(dyn std::error::Error + 'static)>) -> String {
     while let Some(cause) = source {
         let part = cause.to_string();
         if !text.contains(&part) {
@@ -209,6 +195,9 @@ fn error_chain(error: &dyn std::error::Error) -> String {
             text.push_str(&part);
         }
         source = cause.source();
+    }
+    if text.contains("http2 error") || text.contains("h2 protocol error") {
+        text.push_str(&format!(" ({WRONG_PORT_HINT})"));
     }
     text
 }

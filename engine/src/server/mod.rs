@@ -102,8 +102,8 @@ impl RunningServer {
             .build_v1()?;
         let max_message = config.limits.max_message_bytes;
         // Transactions over the limit but under this cap are decoded and
-        // rejected one by one; a message over the cap ends its stream, so
-        // that no client can make the server hold an unbounded message.
+        // rejected one by one. A message over the cap ends its stream, so no
+        // client can make the server hold an unbounded message.
         let decoding_cap = max_message.saturating_mul(4).max(4 << 20);
         let screener = ScreenerServer::new(ScreenerService::new(engine.clone()))
             .max_decoding_message_size(decoding_cap)
