@@ -7,7 +7,9 @@ set -euo pipefail
 missing=()
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
-if ! ldconfig -p 2>/dev/null | grep -q 'libclang[-.0-9]*\.so'; then
+# grep reads the whole list (no -q): with pipefail, an early exit would
+# give ldconfig SIGPIPE and make an installed libclang look missing.
+if ! ldconfig -p 2>/dev/null | grep 'libclang[-.0-9]*\.so' >/dev/null; then
   missing+=(libclang-dev)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
