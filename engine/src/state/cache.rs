@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use dashmap::DashMap;
+use foldhash::fast::RandomState;
 use tracing::debug;
 
 use super::series::SeriesCell;
@@ -20,9 +21,13 @@ use super::spec::AggregateSpec;
 pub(crate) struct SeriesCache {
     /// Written by any thread that reads or updates a series it lacks, and by
     /// eviction; read by every aggregate read and update.
-    map: DashMap<Box<[u8]>, Arc<SeriesCell>>,
+    /// Keys come from clients, so the hasher is seeded at random: a client
+    /// cannot choose keys that collide.
+    map: DashMap<Box<[u8]>, Arc<SeriesCell>, RandomState>,
     capacity: usize,
-    /// Logical clock stamped on each use.
+    /// Logical clock stamped on each use. Only inserts advance it, so
+    /// lookups read it without writing a line every thread shares; series
+    /// used between two inserts share one tick.
     tick: AtomicU64,
     /// Set while one thread evicts, so others skip eviction.
     evicting: AtomicBool,
@@ -31,7 +36,7 @@ pub(crate) struct SeriesCache {
 impl SeriesCache {
     pub(crate) fn new(capacity: usize) -> Self {
         SeriesCache {
-            map: DashMap::new(),
+            map: DashMap::with_hasher(RandomState::default()),
             capacity: capacity.max(1),
             tick: AtomicU64::new(0),
             evicting: AtomicBool::new(false),
@@ -41,11 +46,11 @@ impl SeriesCache {
     /// Returns the cell of `series_key`, created empty (nothing loaded) when
     /// absent.
     pub(crate) fn cell(&self, spec: &AggregateSpec, series_key: &[u8]) -> Arc<SeriesCell> {
-        let tick = self.tick.fetch_add(1, Ordering::Relaxed);
         if let Some(cell) = self.map.get(series_key) {
-            cell.touch(tick);
+            cell.touch(self.tick.load(Ordering::Relaxed));
             return Arc::clone(&cell);
         }
+        let tick = self.tick.fetch_add(1, Ordering::Relaxed) + 1;
         let cell =
             Arc::clone(&self.map.entry(series_key.into()).or_insert_with(|| {
                 Arc::new(SeriesCell::new(series_key.into(), spec.clone(), tick))

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
+use foldhash::fast::RandomState;
 use rocksdb::{IteratorMode, ReadOptions, DB};
 use tokio::sync::{oneshot, watch};
 
@@ -52,7 +53,7 @@ pub(crate) struct Shared {
     /// or released. Inserted by `begin`; removed by the writer thread after
     /// the write, or by a reservation's drop. The sender is made when a
     /// second caller requests the same id, and notifies the callers waiting.
-    pub in_flight: DashMap<Box<str>, Option<InFlightSender>>,
+    pub in_flight: DashMap<Box<str>, Option<InFlightSender>, RandomState>,
     /// Set once by the writer thread when a write or sync fails; from then
     /// on every commit is rejected with this reason.
     pub failure: OnceLock<String>,
@@ -85,7 +86,7 @@ impl StateStore {
             db,
             dir,
             cache: SeriesCache::new(options.cache_capacity),
-            in_flight: DashMap::new(),
+            in_flight: DashMap::with_hasher(RandomState::default()),
             failure: OnceLock::new(),
             counters: WriterCounters::default(),
         });
