@@ -25,9 +25,9 @@ pub(crate) struct SeriesCache {
     /// cannot choose keys that collide.
     map: DashMap<Box<[u8]>, Arc<SeriesCell>, RandomState>,
     capacity: usize,
-    /// Logical clock stamped on each use. Only inserts advance it, so
-    /// lookups read it without writing a line every thread shares; series
-    /// used between two inserts share one tick.
+    /// Logical clock stamped on each use. Only inserts advance it, so a
+    /// lookup writes no memory that other threads read. Series used between
+    /// two inserts share one tick.
     tick: AtomicU64,
     /// Set while one thread evicts, so others skip eviction.
     evicting: AtomicBool,
