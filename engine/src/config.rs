@@ -148,6 +148,8 @@ pub struct RulesConfig {
     /// Seconds between scheduled reloads; 0 reloads only on SIGHUP or the
     /// admin call.
     pub reload_interval_seconds: u64,
+    /// The rules each verdict lists: those that fired, or all of them.
+    pub verdict_rules: VerdictRules,
 }
 
 impl Default for RulesConfig {
@@ -155,8 +157,21 @@ impl Default for RulesConfig {
         RulesConfig {
             paths: vec![PathBuf::from("config/rules/default.toml")],
             reload_interval_seconds: 0,
+            verdict_rules: VerdictRules::Fired,
         }
     }
+}
+
+/// The rules a verdict lists in its `rules` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictRules {
+    /// Only the rules that fired, with their weights and reasons. A rule
+    /// left out did not fire in the graph of the verdict's `rule_version`.
+    Fired,
+    /// Every rule of the graph, with `fired` false and weight 0 for the
+    /// rules that did not fire.
+    All,
 }
 
 /// How the RocksDB state store syncs its write-ahead log.

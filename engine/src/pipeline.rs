@@ -19,6 +19,7 @@ use screener_rules::{
 use sha2::{Digest, Sha256};
 
 use crate::catalog::ListSet;
+use crate::config::VerdictRules;
 use crate::engine::Engine;
 use crate::error::ServerError;
 use crate::metrics;
@@ -87,6 +88,7 @@ pub async fn screen(engine: &Engine, mut transaction: Transaction) -> Result<Ver
         &lists,
         &rules,
         now_ms,
+        engine.config().rules.verdict_rules,
     );
     verdict.aggregates = aggregates;
     let commit_started = Instant::now();
@@ -835,6 +837,7 @@ fn build_verdict(
     lists: &ListSet,
     rules: &RuleSet,
     now_ms: i64,
+    verdict_rules: VerdictRules,
 ) -> Verdict {
     let mut reasons: Vec<String> = evaluation.reasons().map(str::to_string).collect();
     reasons.extend(screening.notes.iter().cloned());
@@ -845,6 +848,7 @@ fn build_verdict(
         hits: screening.hits.clone(),
         rules: evaluation
             .rules()
+            .filter(|r| r.fired || verdict_rules == VerdictRules::All)
             .map(|r| ProtoRuleResult {
                 rule_id: r.id.to_string(),
                 fired: r.fired,

@@ -83,6 +83,52 @@ async fn listed_person_is_blocked_with_explained_hit() {
     assert!(timings.total_us >= timings.match_us);
 }
 
+/// A verdict lists the rules that fired unless the server is set to list
+/// every rule of the graph.
+#[tokio::test]
+async fn verdict_lists_fired_rules_only() {
+    let server = TestServer::start(|_, _| {}).await;
+    let mut client = server.client().await;
+    let verdict = client
+        .screen(payment("T-fired", "Anna Schmidt", "BOUT, Viktor", "120.00"))
+        .await
+        .expect("screen succeeds")
+        .into_inner();
+    assert!(fired(&verdict, "sanctions_match"), "{:?}", verdict.rules);
+    assert!(
+        verdict.rules.iter().all(|rule| rule.fired),
+        "{:?}",
+        verdict.rules
+    );
+}
+
+#[tokio::test]
+async fn verdict_lists_every_rule_when_set() {
+    use screener::config::VerdictRules;
+    let server =
+        TestServer::start(|config, _| config.rules.verdict_rules = VerdictRules::All).await;
+    let mut client = server.client().await;
+    let status = server
+        .admin()
+        .await
+        .status(StatusRequest {})
+        .await
+        .expect("status succeeds")
+        .into_inner();
+    let verdict = client
+        .screen(payment("T-all", "Anna Schmidt", "BOUT, Viktor", "120.00"))
+        .await
+        .expect("screen succeeds")
+        .into_inner();
+    assert_eq!(verdict.rules.len() as u64, status.rule_count);
+    assert!(fired(&verdict, "sanctions_match"), "{:?}", verdict.rules);
+    let unfired: Vec<_> = verdict.rules.iter().filter(|rule| !rule.fired).collect();
+    assert!(!unfired.is_empty(), "{:?}", verdict.rules);
+    assert!(unfired
+        .iter()
+        .all(|rule| rule.weight == 0.0 && rule.reason.is_empty()));
+}
+
 #[tokio::test]
 async fn clean_payment_is_allowed() {
     let server = TestServer::start(|_, _| {}).await;
