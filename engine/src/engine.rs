@@ -91,7 +91,7 @@ impl Engine {
     }
 
     /// Screens one transaction through lists, rules and state.
-    pub async fn screen(&self, transaction: Transaction) -> Result<Verdict, ServerError> {
+    pub async fn screen(&self, transaction: Box<Transaction>) -> Result<Verdict, ServerError> {
         if *self.shutdown.borrow() {
             return Err(ServerError::ShuttingDown);
         }

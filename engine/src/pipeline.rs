@@ -27,7 +27,8 @@ use crate::offline::identifier_kind;
 use crate::policy::{unix_ms_now, RuleSet};
 use crate::state::{
     pair_key, AggregateUpdate, AuditEntry, AuditRecord, Begin, Clearance, ClearanceKey,
-    ClearanceStatus, Contribution, Decision as StateDecision, Reservation, StateError,
+    ClearanceStatus, CommitHandle, Contribution, Decision as StateDecision, Reservation,
+    StateError,
 };
 
 /// Hit kinds as they appear in verdicts and metrics.
@@ -44,17 +45,59 @@ const EXACT_HIT_SCORE: f64 = 1.0;
 const MAX_IN_FLIGHT_WAITS: usize = 3;
 
 /// Screens one transaction end to end.
-pub async fn screen(engine: &Engine, mut transaction: Transaction) -> Result<Verdict, ServerError> {
+///
+/// Moving a future copies all of it, so this one is kept small: the
+/// transaction comes boxed, and the work between reserving the id and
+/// awaiting the commit runs in [`screen_reserved`], which does not await.
+pub async fn screen(
+    engine: &Engine,
+    mut transaction: Box<Transaction>,
+) -> Result<Verdict, ServerError> {
     let started = Instant::now();
     crate::validate::check_transaction(&transaction, &engine.config().limits)?;
 
     // A retried transaction gets its stored verdict and is not counted again.
     let digest = request_digest(&mut transaction);
-    let mut reservation = match reserve(engine, &transaction.end_to_end_id, &digest).await? {
+    let reservation = match reserve(engine, &transaction.end_to_end_id, &digest).await? {
         Reserved::New(reservation) => reservation,
         Reserved::Stored(verdict) => return Ok(*verdict),
     };
+    let screened = screen_reserved(engine, &transaction, reservation, digest, started)?;
+    drop(transaction);
+    screened.commit.await.map_err(state_error)?;
 
+    let Screened {
+        mut verdict,
+        mut timings,
+        commit_started,
+        ..
+    } = screened;
+    timings.state_us += micros(commit_started.elapsed());
+    timings.total_us = micros(started.elapsed());
+    record_metrics(&verdict, &timings);
+    verdict.timings = Some(timings);
+    Ok(verdict)
+}
+
+/// A screened transaction whose verdict and aggregate updates are on their
+/// way to the state store.
+struct Screened {
+    verdict: Verdict,
+    commit: CommitHandle,
+    /// Every stage but the commit. `state_us` is the aggregate updates so far.
+    timings: StageTimings,
+    commit_started: Instant,
+}
+
+/// Matches a reserved transaction, applies its aggregates, evaluates the
+/// rules and queues the verdict with the aggregate updates as one commit.
+fn screen_reserved(
+    engine: &Engine,
+    transaction: &Transaction,
+    mut reservation: Reservation,
+    digest: Vec<u8>,
+    started: Instant,
+) -> Result<Screened, ServerError> {
     // One list snapshot and one rule graph for the whole transaction.
     let lists = engine.lists();
     let rules = engine.rules();
@@ -62,16 +105,16 @@ pub async fn screen(engine: &Engine, mut transaction: Transaction) -> Result<Ver
 
     // Matching.
     let mut screening = Screening::default();
-    match_transaction(engine, &lists, &transaction, &mut screening);
-    apply_clearances(engine, &lists, &transaction, &mut screening)?;
+    match_transaction(engine, &lists, transaction, &mut screening);
+    apply_clearances(engine, &lists, transaction, &mut screening)?;
     let match_done = Instant::now();
 
     // Facts, aggregates and the rule graph.
     let now_ms = unix_ms_now();
     let mut facts = rules.graph().new_facts();
-    fill_facts(&transaction, &screening, &mut facts);
+    fill_facts(transaction, &screening, &mut facts);
     let state_started = Instant::now();
-    let aggregates = apply_aggregates(&rules, &transaction, &mut facts, &mut reservation, now_ms)?;
+    let aggregates = apply_aggregates(&rules, transaction, &mut facts, &mut reservation, now_ms)?;
     let state_apply = state_started.elapsed();
     let mut evaluation = Evaluation::new();
     rules
@@ -82,7 +125,7 @@ pub async fn screen(engine: &Engine, mut transaction: Transaction) -> Result<Ver
 
     // The verdict, committed with the aggregate updates in one batch.
     let mut verdict = build_verdict(
-        &transaction,
+        transaction,
         &screening,
         &evaluation,
         &lists,
@@ -92,19 +135,20 @@ pub async fn screen(engine: &Engine, mut transaction: Transaction) -> Result<Ver
     );
     verdict.aggregates = aggregates;
     let commit_started = Instant::now();
-    commit(reservation, &verdict, &evaluation, digest, now_ms).await?;
-    let state_elapsed = state_apply + commit_started.elapsed();
-
+    let commit = commit(reservation, &verdict, &evaluation, digest, now_ms)?;
     let timings = StageTimings {
         normalize_us: micros(normalize_done - started),
         match_us: micros(match_done - normalize_done),
         rules_us: micros(rules_done - match_done).saturating_sub(micros(state_apply)),
-        state_us: micros(state_elapsed),
-        total_us: micros(started.elapsed()),
+        state_us: micros(state_apply),
+        total_us: 0,
     };
-    record_metrics(&verdict, &evaluation, &timings);
-    verdict.timings = Some(timings);
-    Ok(verdict)
+    Ok(Screened {
+        verdict,
+        commit,
+        timings,
+        commit_started,
+    })
 }
 
 enum Reserved {
@@ -879,13 +923,15 @@ fn build_verdict(
     }
 }
 
-async fn commit(
+/// Queues the verdict's audit record with the reservation's aggregate
+/// updates. The returned handle resolves once they are durable.
+fn commit(
     reservation: Reservation,
     verdict: &Verdict,
     evaluation: &Evaluation,
     request_digest: Vec<u8>,
     now_ms: i64,
-) -> Result<(), ServerError> {
+) -> Result<CommitHandle, ServerError> {
     let entry = AuditEntry {
         screened_at_ms: now_ms,
         decision: match evaluation.decision() {
@@ -898,12 +944,16 @@ async fn commit(
         request_digest,
         verdict: verdict.encode_to_vec(),
     };
-    let handle = reservation.commit(entry).map_err(state_error)?;
-    handle.await.map_err(state_error)
+    reservation.commit(entry).map_err(state_error)
 }
 
-fn record_metrics(verdict: &Verdict, evaluation: &Evaluation, timings: &StageTimings) {
-    metrics::record_decision(evaluation.decision().as_str());
+fn record_metrics(verdict: &Verdict, timings: &StageTimings) {
+    let decision = match ProtoDecision::try_from(verdict.decision) {
+        Ok(ProtoDecision::Block) => Decision::Block,
+        Ok(ProtoDecision::Review) => Decision::Review,
+        _ => Decision::Allow,
+    };
+    metrics::record_decision(decision.as_str());
     for hit in &verdict.hits {
         let kind = match hit.kind.as_str() {
             KIND_NAME => KIND_NAME,
@@ -913,8 +963,8 @@ fn record_metrics(verdict: &Verdict, evaluation: &Evaluation, timings: &StageTim
         };
         metrics::record_hit(&hit.list, kind);
     }
-    for rule in evaluation.fired_rules() {
-        metrics::record_rule_fired(rule.id);
+    for rule in verdict.rules.iter().filter(|rule| rule.fired) {
+        metrics::record_rule_fired(&rule.rule_id);
     }
     let stages = [
         ("normalize", timings.normalize_us),

@@ -50,7 +50,7 @@ impl Screener for ScreenerService {
     }
 
     async fn screen(&self, request: Request<Transaction>) -> Result<Response<Verdict>, Status> {
-        let transaction = request.into_inner();
+        let transaction = Box::new(request.into_inner());
         let id = transaction.end_to_end_id.clone();
         let verdict = self.engine.screen(transaction).await;
         match verdict {
@@ -108,7 +108,7 @@ async fn run_stream(
         };
         let transaction = match next {
             None => break,
-            Some(Ok(transaction)) => transaction,
+            Some(Ok(transaction)) => Box::new(transaction),
             Some(Err(status)) => {
                 tracing::warn!(
                     code = ?status.code(),
@@ -165,7 +165,7 @@ pub const UNREADABLE_MESSAGE: &str = "unreadable_message";
 
 /// Screens one streamed transaction. An invalid transaction gets a verdict
 /// with `error` set, so the stream goes on.
-async fn screen_in_stream(engine: &Engine, transaction: Transaction) -> Verdict {
+async fn screen_in_stream(engine: &Engine, transaction: Box<Transaction>) -> Verdict {
     let id = transaction.end_to_end_id.clone();
     match engine.screen(transaction).await {
         Ok(verdict) => verdict,

@@ -297,7 +297,14 @@ fn run(
     if clock.unsynced || policy == SyncPolicy::None {
         sync_wal(shared, &mut clock);
     }
-    info!(dir = %shared.dir.display(), "state writer stopped");
+    let counters = &shared.counters;
+    info!(
+        dir = %shared.dir.display(),
+        groups = counters.groups.load(Ordering::Relaxed),
+        commits = counters.commits.load(Ordering::Relaxed),
+        syncs = counters.syncs.load(Ordering::Relaxed),
+        "state writer stopped"
+    );
 }
 
 /// A written group on its way to the sync thread.
