@@ -3,17 +3,23 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use screener_lists::{LoadOptions, LoadReport, LoadedList, Snapshot};
+use screener_lists::{LoadOptions, LoadReport, LoadedList, NameQuery, NameResult, Snapshot};
 use screener_proto::v1::ListStatus;
 
 use crate::config::ListsConfig;
 use crate::metrics;
+use crate::name_cache::NameCache;
 use crate::policy::unix_ms_now;
+
+/// Name query results cached by a list set built without a config.
+pub const DEFAULT_NAME_CACHE_ENTRIES: usize = 100_000;
 
 /// An immutable snapshot of every configured list.
 pub struct ListSet {
     snapshot: Snapshot,
+    names: NameCache,
     reports: Vec<LoadReport>,
     loaded_at_unix_ms: i64,
 }
@@ -52,7 +58,9 @@ impl ListSet {
             );
             lists.push(loaded);
         }
-        Ok(ListSet::from_lists(lists))
+        let mut set = ListSet::from_lists(lists);
+        set.names = NameCache::new(config.name_cache_entries);
+        Ok(set)
     }
 
     /// Indexes already loaded lists.
@@ -70,6 +78,7 @@ impl ListSet {
         let reports = lists.iter().map(|l| l.report.clone()).collect();
         ListSet {
             snapshot: Snapshot::build(lists),
+            names: NameCache::new(DEFAULT_NAME_CACHE_ENTRIES),
             reports,
             loaded_at_unix_ms: unix_ms_now(),
         }
@@ -77,6 +86,12 @@ impl ListSet {
 
     pub fn snapshot(&self) -> &Snapshot {
         &self.snapshot
+    }
+
+    /// Screens a name. A query seen before gets its result from the name cache.
+    pub fn screen_name(&self, query: &NameQuery) -> Arc<NameResult> {
+        self.names
+            .get_or_screen(query, |query| self.snapshot.screen_name(query))
     }
 
     pub fn version(&self) -> &str {

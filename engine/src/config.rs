@@ -125,6 +125,9 @@ pub struct ListsConfig {
     pub max_shrink_share: f64,
     /// Name match score from which a hit is reported, 0 to 1.
     pub name_threshold: f64,
+    /// Name query results kept per list version, so that a party screened
+    /// again is answered without a search; 0 disables the cache.
+    pub name_cache_entries: usize,
 }
 
 impl Default for ListsConfig {
@@ -135,6 +138,7 @@ impl Default for ListsConfig {
             reload_interval_seconds: 0,
             max_shrink_share: 0.2,
             name_threshold: DEFAULT_NAME_THRESHOLD,
+            name_cache_entries: crate::catalog::DEFAULT_NAME_CACHE_ENTRIES,
         }
     }
 }

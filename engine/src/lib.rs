@@ -25,6 +25,7 @@ pub mod eval;
 pub mod loadgen;
 pub mod logging;
 pub mod metrics;
+pub mod name_cache;
 pub mod offline;
 pub mod pipeline;
 pub mod policy;

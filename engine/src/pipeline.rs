@@ -356,7 +356,8 @@ fn name_hits(
     query: &NameQuery,
     screening: &mut Screening,
 ) {
-    let hits = match lists.snapshot().screen_name(query) {
+    let result = lists.screen_name(query);
+    let hits = match &*result {
         NameResult::Hits(hits) => hits,
         NameResult::NormalizesToNothing => {
             // NOTE: validation rejects names without a letter or digit, so a
@@ -399,9 +400,9 @@ fn name_hits(
             kind: KIND_NAME.to_string(),
             entity_name: entity_name(lists, &hit.list, &hit.entity_id),
             programs: programs(lists, &hit.list, &hit.entity_id),
-            list: hit.list,
-            entity_id: hit.entity_id,
-            matched_value: hit.matched_name,
+            list: hit.list.clone(),
+            entity_id: hit.entity_id.clone(),
+            matched_value: hit.matched_name.clone(),
             query_value: name.to_string(),
             score: hit.score,
             explanation: Some(explanation),
