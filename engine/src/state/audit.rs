@@ -90,8 +90,16 @@ impl AuditEntry {
         check_len("verdict", &self.verdict, MAX_VERDICT_LEN)
     }
 
+    #[cfg(test)]
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Appends the encoded entry to `out`.
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
+        out.reserve(
             18 + self.list_version.len()
                 + self.rule_version.len()
                 + self.request_digest.len()
@@ -100,11 +108,10 @@ impl AuditEntry {
         out.push(FORMAT);
         out.extend_from_slice(&self.screened_at_ms.to_be_bytes());
         out.push(self.decision.tag());
-        append_len_prefixed(&mut out, self.list_version.as_bytes());
-        append_len_prefixed(&mut out, self.rule_version.as_bytes());
-        append_len_prefixed(&mut out, &self.request_digest);
+        append_len_prefixed(out, self.list_version.as_bytes());
+        append_len_prefixed(out, self.rule_version.as_bytes());
+        append_len_prefixed(out, &self.request_digest);
         out.extend_from_slice(&self.verdict);
-        out
     }
 
     /// Decodes the value stored under `txn_id`.

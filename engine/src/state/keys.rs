@@ -96,9 +96,14 @@ pub(crate) fn take_array<const N: usize>(input: &mut &[u8]) -> Option<[u8; N]> {
 /// The key of one series: an aggregate prefix and a key value.
 pub(crate) fn series_key(prefix: &[u8], key: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(prefix.len() + key.len() + 10);
-    out.extend_from_slice(prefix);
-    append_len_prefixed(&mut out, key);
+    append_series_key(&mut out, prefix, key);
     out
+}
+
+/// Appends the key of a series, as [`series_key`] returns it, to `out`.
+pub(crate) fn append_series_key(out: &mut Vec<u8>, prefix: &[u8], key: &[u8]) {
+    out.extend_from_slice(prefix);
+    append_len_prefixed(out, key);
 }
 
 /// Bytes of the bucket index at the end of a bucket key.
@@ -107,9 +112,14 @@ pub(crate) const BUCKET_INDEX_LEN: usize = 8;
 /// The key of one bucket of a series.
 pub(crate) fn bucket_key(series: &[u8], bucket: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(series.len() + BUCKET_INDEX_LEN);
+    append_bucket_key(&mut out, series, bucket);
+    out
+}
+
+/// Appends the key of one bucket of a series to `out`.
+pub(crate) fn append_bucket_key(out: &mut Vec<u8>, series: &[u8], bucket: u64) {
     out.extend_from_slice(series);
     out.extend_from_slice(&bucket.to_be_bytes());
-    out
 }
 
 /// The parts of an aggregate bucket key that expiry needs.
@@ -141,11 +151,17 @@ pub(crate) fn parse_bucket_key(key: &[u8]) -> Option<BucketKeyParts> {
 }
 
 /// The `audit_by_time` key: time first, so a range scan walks time order.
+#[cfg(test)]
 pub(crate) fn time_key(time_ms: i64, txn_id: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + txn_id.len());
-    out.extend_from_slice(&(time_ms.max(0) as u64).to_be_bytes());
-    out.extend_from_slice(txn_id.as_bytes());
+    append_time_key(&mut out, time_ms, txn_id.as_bytes());
     out
+}
+
+/// Appends an `audit_by_time` key to `out`.
+pub(crate) fn append_time_key(out: &mut Vec<u8>, time_ms: i64, txn_id: &[u8]) {
+    out.extend_from_slice(&(time_ms.max(0) as u64).to_be_bytes());
+    out.extend_from_slice(txn_id);
 }
 
 /// Splits an `audit_by_time` key into its time and transaction id.

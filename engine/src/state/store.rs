@@ -25,7 +25,7 @@ use super::series::SeriesCell;
 use super::spec::{check_time, AggregateSpec};
 use super::txn::{Begin, InFlightWait, Reservation};
 use super::writer::{
-    release_series, release_txn, CommitHandle, Op, WriteRequest, Writer, WriterCounters,
+    release_series, release_txn, CommitHandle, Ops, WriteRequest, Writer, WriterCounters,
 };
 
 /// The engine's durable state: aggregates, seen transaction ids, the audit
@@ -247,19 +247,16 @@ impl StateStore {
         clearance: &Clearance,
     ) -> Result<CommitHandle, StateError> {
         clearance.validate()?;
-        self.write(vec![Op::Put {
-            cf: CF_CLEARANCES,
-            key: key.encode()?,
-            value: clearance.encode(),
-        }])
+        let mut ops = Ops::default();
+        ops.put(CF_CLEARANCES, &key.encode()?, &clearance.encode());
+        self.write(ops)
     }
 
     /// Removes the clearance of `key`, if any. Durable once the handle resolves.
     pub fn remove_clearance(&self, key: ClearanceKey<'_>) -> Result<CommitHandle, StateError> {
-        self.write(vec![Op::Delete {
-            cf: CF_CLEARANCES,
-            key: key.encode()?,
-        }])
+        let mut ops = Ops::default();
+        ops.delete(CF_CLEARANCES, &key.encode()?);
+        self.write(ops)
     }
 
     /// Deletes at most `limit` audit records of transactions screened before
@@ -280,24 +277,15 @@ impl StateStore {
         }
         let keys = self.time_index_keys(0, before_ms, limit)?;
         let pruned = keys.len();
-        let mut ops = Vec::with_capacity(3 * pruned);
+        let mut ops = Ops::default();
         for key in keys {
             if let Some((_, id)) = parse_time_key(&key) {
-                ops.push(Op::Delete {
-                    cf: CF_AUDIT,
-                    key: id.to_vec(),
-                });
+                ops.delete(CF_AUDIT, id);
                 // Stores written before the audit record marked an id as
                 // seen also hold the id in the seen column family.
-                ops.push(Op::Delete {
-                    cf: CF_SEEN,
-                    key: id.to_vec(),
-                });
+                ops.delete(CF_SEEN, id);
             }
-            ops.push(Op::Delete {
-                cf: CF_AUDIT_BY_TIME,
-                key: key.into_vec(),
-            });
+            ops.delete(CF_AUDIT_BY_TIME, &key);
         }
         if ops.is_empty() {
             return Ok((0, None));
@@ -386,7 +374,7 @@ impl StateStore {
         release_series(&request.touched, false);
     }
 
-    fn write(&self, ops: Vec<Op>) -> Result<CommitHandle, StateError> {
+    fn write(&self, ops: Ops) -> Result<CommitHandle, StateError> {
         let (ack, receiver) = oneshot::channel();
         self.send(WriteRequest {
             ops,

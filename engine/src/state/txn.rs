@@ -8,12 +8,12 @@ use tokio::sync::{oneshot, watch};
 use super::aggregate::{AggregateUpdate, AggregateValue};
 use super::audit::{AuditEntry, AuditRecord};
 use super::error::StateError;
-use super::keys::{bucket_key, series_key, time_key};
+use super::keys::{append_bucket_key, append_series_key, append_time_key};
 use super::rocks::{CF_AGGREGATES, CF_AUDIT, CF_AUDIT_BY_TIME};
 use super::series::SeriesCell;
 use super::spec::check_time;
 use super::store::StateStore;
-use super::writer::{release_series, release_txn, CommitHandle, Op, WriteRequest};
+use super::writer::{release_series, release_txn, CommitHandle, OpKind, Ops, WriteRequest};
 
 /// The outcome of [`StateStore::begin`] for a transaction id.
 pub enum Begin {
@@ -55,7 +55,7 @@ impl InFlightWait {
 pub struct Reservation {
     store: StateStore,
     txn_id: Box<str>,
-    ops: Vec<Op>,
+    ops: Ops,
     touched: Vec<Arc<SeriesCell>>,
     finished: bool,
 }
@@ -65,7 +65,7 @@ impl Reservation {
         Reservation {
             store,
             txn_id,
-            ops: Vec::new(),
+            ops: Ops::default(),
             touched: Vec::new(),
             finished: false,
         }
@@ -98,17 +98,21 @@ impl Reservation {
             .map(AggregateUpdate::delta)
             .collect::<Result<Vec<_>, _>>()?;
         let mut values = Vec::with_capacity(updates.len());
+        let mut series = Vec::new();
         for (update, delta) in updates.iter().zip(deltas) {
-            let series = series_key(update.spec.prefix(), update.key);
+            series.clear();
+            append_series_key(&mut series, update.spec.prefix(), update.key);
             let (cell, value) = self
                 .store
                 .shared()
                 .apply(update.spec, &series, now_ms, &delta)?;
-            self.ops.push(Op::Merge {
-                cf: CF_AGGREGATES,
-                key: bucket_key(cell.key(), update.spec.bucket_index(now_ms)),
-                value: delta.encode(),
-            });
+            let bucket = update.spec.bucket_index(now_ms);
+            self.ops.push_with(
+                OpKind::Merge,
+                CF_AGGREGATES,
+                |key| append_bucket_key(key, cell.key(), bucket),
+                |value| delta.encode_into(value),
+            );
             self.touched.push(cell);
             values.push(value);
         }
@@ -129,17 +133,19 @@ impl Reservation {
         // The time index and the audit record join the deltas. The audit
         // record, keyed by the id, is also what marks the id as seen.
         let time = entry.screened_at_ms;
-        let id = self.txn_id.as_bytes().to_vec();
-        self.ops.push(Op::Put {
-            cf: CF_AUDIT_BY_TIME,
-            key: time_key(time, &self.txn_id),
-            value: Vec::new(),
-        });
-        self.ops.push(Op::Put {
-            cf: CF_AUDIT,
-            key: id,
-            value: entry.encode(),
-        });
+        let id = self.txn_id.as_bytes();
+        self.ops.push_with(
+            OpKind::Put,
+            CF_AUDIT_BY_TIME,
+            |key| append_time_key(key, time, id),
+            |_| {},
+        );
+        self.ops.push_with(
+            OpKind::Put,
+            CF_AUDIT,
+            |key| key.extend_from_slice(id),
+            |value| entry.encode_into(value),
+        );
 
         // Hand everything to the writer thread.
         let record = Arc::new(AuditRecord {

@@ -35,42 +35,89 @@ use super::rocks::{handle, COLUMN_FAMILIES};
 use super::series::SeriesCell;
 use super::store::Shared;
 
-/// One RocksDB operation of a commit.
-pub(crate) enum Op {
-    Put {
-        cf: &'static str,
-        key: Vec<u8>,
-        value: Vec<u8>,
-    },
-    Merge {
-        cf: &'static str,
-        key: Vec<u8>,
-        value: Vec<u8>,
-    },
-    Delete {
-        cf: &'static str,
-        key: Vec<u8>,
-    },
+/// The kind of a RocksDB operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OpKind {
+    Put,
+    Merge,
+    Delete,
 }
 
-impl Op {
-    fn family(&self) -> &'static str {
-        match self {
-            Op::Put { cf, .. } | Op::Merge { cf, .. } | Op::Delete { cf, .. } => cf,
-        }
+/// One RocksDB operation of a commit, borrowed from its [`Ops`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Op<'a> {
+    pub kind: OpKind,
+    pub cf: &'static str,
+    pub key: &'a [u8],
+    pub value: &'a [u8],
+}
+
+/// The RocksDB operations of one commit. Every key and value is in one
+/// buffer, so a commit allocates the same few times whatever it writes,
+/// and the thread that completes it frees them together.
+#[derive(Default)]
+pub(crate) struct Ops {
+    bytes: Vec<u8>,
+    entries: Vec<OpEntry>,
+}
+
+/// An operation in [`Ops::bytes`]: its key is `start..key_end` and its value
+/// `key_end..end`.
+struct OpEntry {
+    kind: OpKind,
+    cf: &'static str,
+    start: usize,
+    key_end: usize,
+    end: usize,
+}
+
+impl Ops {
+    /// Appends an operation whose key and value the closures write.
+    pub(crate) fn push_with(
+        &mut self,
+        kind: OpKind,
+        cf: &'static str,
+        key: impl FnOnce(&mut Vec<u8>),
+        value: impl FnOnce(&mut Vec<u8>),
+    ) {
+        let start = self.bytes.len();
+        key(&mut self.bytes);
+        let key_end = self.bytes.len();
+        value(&mut self.bytes);
+        self.entries.push(OpEntry {
+            kind,
+            cf,
+            start,
+            key_end,
+            end: self.bytes.len(),
+        });
     }
 
-    fn value_len(&self) -> usize {
-        match self {
-            Op::Put { value, .. } | Op::Merge { value, .. } => value.len(),
-            Op::Delete { .. } => 0,
-        }
+    pub(crate) fn put(&mut self, cf: &'static str, key: &[u8], value: &[u8]) {
+        self.push_with(
+            OpKind::Put,
+            cf,
+            |out| out.extend_from_slice(key),
+            |out| out.extend_from_slice(value),
+        );
     }
 
-    fn key(&self) -> &[u8] {
-        match self {
-            Op::Put { key, .. } | Op::Merge { key, .. } | Op::Delete { key, .. } => key,
-        }
+    pub(crate) fn delete(&mut self, cf: &'static str, key: &[u8]) {
+        self.push_with(OpKind::Delete, cf, |out| out.extend_from_slice(key), |_| {});
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Returns the operations in the order they were added.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Op<'_>> {
+        self.entries.iter().map(|entry| Op {
+            kind: entry.kind,
+            cf: entry.cf,
+            key: &self.bytes[entry.start..entry.key_end],
+            value: &self.bytes[entry.key_end..entry.end],
+        })
     }
 }
 
@@ -82,7 +129,7 @@ const BATCH_RECORD_OVERHEAD: usize = 16;
 
 /// A commit waiting for the writer thread.
 pub(crate) struct WriteRequest {
-    pub ops: Vec<Op>,
+    pub ops: Ops,
     /// The transaction's record: its id is released from the in-flight map
     /// after the write, and callers waiting on that id receive the record.
     pub txn: Option<Arc<AuditRecord>>,
@@ -363,14 +410,14 @@ fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<()
     // In key order, consecutive memtable inserts share most of their skip
     // list search. Ops are ranked by family position, then key, then their
     // place in the group, so writes to one key keep their order.
-    let mut ops: Vec<(usize, &Op)> = Vec::new();
-    for op in group.iter().flat_map(|request| &request.ops) {
+    let mut ops: Vec<(usize, Op<'_>)> = Vec::new();
+    for op in group.iter().flat_map(|request| request.ops.iter()) {
         let family = COLUMN_FAMILIES
             .iter()
-            .position(|name| *name == op.family())
+            .position(|name| *name == op.cf)
             .ok_or_else(|| StateError::ForeignDatabase {
                 dir: shared.dir.clone(),
-                found: format!("no {}", op.family()),
+                found: format!("no {}", op.cf),
                 expected: COLUMN_FAMILIES.join(", "),
             })?;
         ops.push((family, op));
@@ -379,21 +426,21 @@ fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<()
     order.sort_unstable_by(|&a, &b| {
         let (family_a, op_a) = ops[a];
         let (family_b, op_b) = ops[b];
-        (family_a, op_a.key(), a).cmp(&(family_b, op_b.key(), b))
+        (family_a, op_a.key, a).cmp(&(family_b, op_b.key, b))
     });
     // Sized up front: a batch grows by copying its whole buffer.
     let bytes: usize = ops
         .iter()
-        .map(|(_, op)| op.key().len() + op.value_len() + BATCH_RECORD_OVERHEAD)
+        .map(|(_, op)| op.key.len() + op.value.len() + BATCH_RECORD_OVERHEAD)
         .sum();
     let mut batch = WriteBatch::with_capacity_bytes(BATCH_HEADER + bytes);
     for index in order {
         let (family, op) = ops[index];
         let cf = handles[family];
-        match op {
-            Op::Put { key, value, .. } => batch.put_cf(cf, key, value),
-            Op::Merge { key, value, .. } => batch.merge_cf(cf, key, value),
-            Op::Delete { key, .. } => batch.delete_cf(cf, key),
+        match op.kind {
+            OpKind::Put => batch.put_cf(cf, op.key, op.value),
+            OpKind::Merge => batch.merge_cf(cf, op.key, op.value),
+            OpKind::Delete => batch.delete_cf(cf, op.key),
         }
     }
     let mut options = WriteOptions::default();
