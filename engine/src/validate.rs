@@ -280,7 +280,13 @@ fn check_text(field: FieldPath<'_>, value: &str, limits: &LimitsConfig) -> Resul
             ));
         }
     }
-    if value.chars().any(|c| c.is_control() && c != '\t') {
+    // ASCII text, the usual case, is checked byte by byte.
+    let has_control = if value.is_ascii() {
+        value.bytes().any(|b| b.is_ascii_control() && b != b'\t')
+    } else {
+        value.chars().any(|c| c.is_control() && c != '\t')
+    };
+    if has_control {
         return Err(ServerError::invalid(
             field.to_string(),
             "contains control characters",
@@ -508,6 +514,30 @@ mod tests {
         match check_transaction(tx, &LimitsConfig::default()) {
             Err(ServerError::InvalidArgument { field, .. }) => field,
             other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn control_characters_are_rejected() {
+        for name in [
+            "Anna\u{7}Schmidt",
+            "Anna\u{7f}",
+            "Zoë\u{85}Schmidt",
+            "\u{0}",
+        ] {
+            let mut tx = valid();
+            if let Some(debtor) = tx.debtor.as_mut() {
+                debtor.name = name.into();
+            }
+            assert_eq!(field_of(&tx), "debtor.name", "{name:?}");
+        }
+        for name in ["Anna\tSchmidt", "Zoë Schmidt", "Анна Шмидт"] {
+            let mut tx = valid();
+            if let Some(debtor) = tx.debtor.as_mut() {
+                debtor.name = name.into();
+            }
+            let result = check_transaction(&tx, &LimitsConfig::default());
+            assert!(result.is_ok(), "{name:?}: {result:?}");
         }
     }
 

@@ -549,13 +549,27 @@ pub fn is_alpha2(code: &str) -> bool {
     if !(first.is_ascii_alphabetic() && second.is_ascii_alphabetic()) {
         return false;
     }
-    // Transactions are validated with this, so the upper-case copy stays
-    // on the stack.
-    let upper = [first.to_ascii_uppercase(), second.to_ascii_uppercase()];
-    let Ok(upper) = std::str::from_utf8(&upper) else {
-        return false;
-    };
-    code_lookup(upper) == Some(upper)
+    // Every transaction's countries are validated with this, so it reads
+    // one bit of a table of all 676 letter pairs.
+    static ALPHA2: OnceLock<[u64; 11]> = OnceLock::new();
+    let table = ALPHA2.get_or_init(|| {
+        let mut table = [0u64; 11];
+        for country in COUNTRIES {
+            if let &[a, b] = country.alpha2.as_bytes() {
+                let bit = letter_pair_index(a, b);
+                table[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        table
+    });
+    let bit = letter_pair_index(first, second);
+    table[bit / 64] & (1 << (bit % 64)) != 0
+}
+
+/// Numbers a pair of ASCII letters, either case, from 0 to 675.
+fn letter_pair_index(first: u8, second: u8) -> usize {
+    let letter = |byte: u8| usize::from(byte.to_ascii_uppercase() - b'A');
+    letter(first) * 26 + letter(second)
 }
 
 /// Looks an upper-case two- or three-letter code up.
@@ -618,6 +632,18 @@ mod tests {
         }
         for code in ["XX", "ZZ", "AB", "DEU", "D", "", "D1", "Ä"] {
             assert!(!is_alpha2(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn alpha2_table_matches_code_list() {
+        for first in b'A'..=b'Z' {
+            for second in b'A'..=b'Z' {
+                let upper = String::from_utf8(vec![first, second]).expect("ASCII");
+                let listed = COUNTRIES.iter().any(|country| country.alpha2 == upper);
+                assert_eq!(is_alpha2(&upper), listed, "{upper}");
+                assert_eq!(is_alpha2(&upper.to_lowercase()), listed, "{upper}");
+            }
         }
     }
 
