@@ -26,6 +26,7 @@ pub const STATE_SIZE: &str = "screener_state_size_bytes";
 pub const ERRORS: &str = "screener_errors_total";
 pub const RULES_FIRED: &str = "screener_rules_fired_total";
 pub const REPLAYED: &str = "screener_replayed_transactions_total";
+pub const NAME_CACHE: &str = "screener_name_cache_lookups_total";
 
 /// Latency buckets in seconds, from 5 µs to 1 s: screening sits inline
 /// before settlement, so the interesting range is microseconds.
@@ -54,6 +55,8 @@ const DECISIONS: [&str; 3] = ["allow", "review", "block"];
 struct Registered {
     stages: [Histogram; STAGES.len()],
     decisions: [Counter; DECISIONS.len()],
+    /// Name cache hits, then misses.
+    name_cache: [Counter; 2],
 }
 
 static REGISTERED: OnceLock<Registered> = OnceLock::new();
@@ -82,6 +85,7 @@ pub fn install() -> PrometheusHandle {
             REGISTERED.get_or_init(|| Registered {
                 stages: STAGES.map(|stage| histogram!(STAGE_SECONDS, "stage" => stage)),
                 decisions: DECISIONS.map(|decision| counter!(TRANSACTIONS, "decision" => decision)),
+                name_cache: ["hit", "miss"].map(|result| counter!(NAME_CACHE, "result" => result)),
             });
             handle
         })
@@ -137,6 +141,10 @@ fn describe() {
         REPLAYED,
         "Retried transactions answered with their stored verdict."
     );
+    describe_counter!(
+        NAME_CACHE,
+        "Name queries looked up in the name cache, by result (hit or miss)."
+    );
 }
 
 /// Records one screened transaction's decision.
@@ -180,6 +188,17 @@ pub fn record_reload(kind: &'static str, result: &'static str) {
 
 pub fn record_rule_fired(rule: &str) {
     counter!(RULES_FIRED, "rule" => rule.to_string()).increment(1);
+}
+
+/// Records a name cache lookup.
+pub fn record_name_cache(hit: bool) {
+    match REGISTERED.get() {
+        Some(registered) => registered.name_cache[usize::from(!hit)].increment(1),
+        None => {
+            let result = if hit { "hit" } else { "miss" };
+            counter!(NAME_CACHE, "result" => result).increment(1);
+        }
+    }
 }
 
 pub fn record_replayed() {

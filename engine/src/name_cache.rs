@@ -67,7 +67,9 @@ impl NameCache {
         }
         let hash = self.hash(query);
         let shard = &self.shards[hash as usize % SHARDS];
-        if let Some(result) = lock(shard).get(hash, query) {
+        let found = lock(shard).get(hash, query);
+        crate::metrics::record_name_cache(found.is_some());
+        if let Some(result) = found {
             return result;
         }
         // Screen without the lock; two threads may screen one query at

@@ -763,6 +763,9 @@ async fn metrics_endpoint_exposes_counters() {
     assert!(value("screener_hits_total", "list=\"test_watchlist\"") >= 1.0);
     assert!(value("screener_errors_total", "code=\"invalid_argument\"") >= 1.0);
     assert!(value("screener_stage_duration_seconds_count", "stage=\"total\"") >= 2.0);
+    // The debtor of the second payment was screened in the first.
+    assert!(value("screener_name_cache_lookups_total", "result=\"hit\"") >= 1.0);
+    assert!(value("screener_name_cache_lookups_total", "result=\"miss\"") >= 1.0);
     assert!(value("screener_list_entities", "list=\"test_watchlist\"") >= 5.0);
     // The test watch list states no publication date.
     let dated: Vec<f64> = samples
