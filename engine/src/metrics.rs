@@ -28,6 +28,23 @@ pub const RULES_FIRED: &str = "screener_rules_fired_total";
 pub const REPLAYED: &str = "screener_replayed_transactions_total";
 pub const NAME_CACHE: &str = "screener_name_cache_lookups_total";
 
+/// Every metric the server exports.
+pub const ALL: [&str; 13] = [
+    TRANSACTIONS,
+    HITS,
+    STAGE_SECONDS,
+    OPEN_STREAMS,
+    LIST_ENTITIES,
+    LIST_AGE,
+    LIST_DATED,
+    RELOADS,
+    STATE_SIZE,
+    ERRORS,
+    RULES_FIRED,
+    REPLAYED,
+    NAME_CACHE,
+];
+
 /// Latency buckets in seconds, from 5 µs to 1 s: screening sits inline
 /// before settlement, so the interesting range is microseconds.
 const STAGE_BUCKETS: [f64; 16] = [
