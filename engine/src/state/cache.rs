@@ -1,6 +1,6 @@
 //! The in-memory cache of series in front of the `aggregates` column family.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use dashmap::DashMap;
@@ -31,6 +31,9 @@ pub(crate) struct SeriesCache {
     tick: AtomicU64,
     /// Set while one thread evicts, so others skip eviction.
     evicting: AtomicBool,
+    /// The number of cached series, kept here because counting a
+    /// `DashMap` locks every shard. Each eviction pass recounts it.
+    len: AtomicUsize,
 }
 
 impl SeriesCache {
@@ -40,6 +43,7 @@ impl SeriesCache {
             capacity: capacity.max(1),
             tick: AtomicU64::new(0),
             evicting: AtomicBool::new(false),
+            len: AtomicUsize::new(0),
         }
     }
 
@@ -51,19 +55,23 @@ impl SeriesCache {
             return Arc::clone(&cell);
         }
         let tick = self.tick.fetch_add(1, Ordering::Relaxed) + 1;
-        let cell =
-            Arc::clone(&self.map.entry(series_key.into()).or_insert_with(|| {
-                Arc::new(SeriesCell::new(series_key.into(), spec.clone(), tick))
-            }));
-        if self.map.len() > self.capacity + self.capacity / 8 {
-            self.evict();
+        let mut inserted = false;
+        let cell = Arc::clone(&self.map.entry(series_key.into()).or_insert_with(|| {
+            inserted = true;
+            Arc::new(SeriesCell::new(series_key.into(), spec.clone(), tick))
+        }));
+        if inserted {
+            let len = self.len.fetch_add(1, Ordering::Relaxed) + 1;
+            if len > self.capacity + self.capacity / 8 {
+                self.evict();
+            }
         }
         cell
     }
 
     /// Returns the number of cached series.
     pub(crate) fn len(&self) -> usize {
-        self.map.len()
+        self.len.load(Ordering::Relaxed)
     }
 
     fn evict(&self) {
@@ -80,6 +88,9 @@ impl SeriesCache {
                 .retain(|_, cell| cell.last_used() > cutoff || !cell.try_evict());
             debug!(before, after = self.map.len(), "evicted aggregate series");
         }
+        // Inserts racing with this pass may leave the count off by a few
+        // until the next pass.
+        self.len.store(self.map.len(), Ordering::Relaxed);
         self.evicting.store(false, Ordering::Release);
     }
 }
