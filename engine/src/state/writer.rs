@@ -509,3 +509,32 @@ pub(crate) fn release_series(touched: &[Arc<SeriesCell>], written: bool) {
         cell.finish_pending(!written);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::rocks::CF_AUDIT;
+
+    #[test]
+    fn ops_keep_keys_and_values_apart() {
+        let mut ops = Ops::default();
+        ops.put(CF_AUDIT, b"key-1", b"value-1");
+        ops.delete(CF_AUDIT, b"key-2");
+        ops.push_with(
+            OpKind::Merge,
+            CF_AUDIT,
+            |key| key.extend_from_slice(b"key-3"),
+            |value| value.extend_from_slice(b"delta"),
+        );
+        let all: Vec<(OpKind, &[u8], &[u8])> =
+            ops.iter().map(|op| (op.kind, op.key, op.value)).collect();
+        assert_eq!(
+            all,
+            [
+                (OpKind::Put, &b"key-1"[..], &b"value-1"[..]),
+                (OpKind::Delete, &b"key-2"[..], &b""[..]),
+                (OpKind::Merge, &b"key-3"[..], &b"delta"[..]),
+            ]
+        );
+    }
+}
