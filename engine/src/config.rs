@@ -126,7 +126,7 @@ pub struct ListsConfig {
     /// Name match score from which a hit is reported, 0 to 1.
     pub name_threshold: f64,
     /// Name query results kept per list version, so that a party screened
-    /// again is answered without a search; 0 disables the cache.
+    /// again gets its result without a search; 0 disables the cache.
     pub name_cache_entries: usize,
 }
 
@@ -293,14 +293,18 @@ impl Config {
             toml::Value::Table(table)
                 .try_into()
                 .map_err(|e: toml::de::Error| {
-                    let mut message = plain_type_names(&e.to_string());
-                    let fault = fault_location(&message);
-                    if let Some(hint) = fault.as_ref().and_then(|f| f.suggestion(&message)) {
-                        let hint = format!("; did you mean `{hint}`?");
-                        match message.find('\n') {
-                            Some(end) => message.insert_str(end, &hint),
-                            None => message.push_str(&hint),
-                        }
+                    let raw = plain_type_names(&e.to_string());
+                    let fault = fault_location(&raw);
+                    // The deserializer puts the key's path on a line of its
+                    // own; the error reads as one line.
+                    let mut message = raw
+                        .lines()
+                        .map(str::trim)
+                        .filter(|line| !line.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if let Some(hint) = fault.as_ref().and_then(|f| f.suggestion(&raw)) {
+                        message.push_str(&format!("; did you mean `{hint}`?"));
                     }
                     // Name the variable when the key at fault came from one.
                     let variable = fault.as_ref().and_then(|fault| {
@@ -585,6 +589,7 @@ fn plain_type_names(message: &str) -> String {
         ("expected i32", "expected a whole number"),
         ("expected f64", "expected a number"),
         ("expected f32", "expected a number"),
+        ("unknown variant", "invalid value"),
     ] {
         plain = plain.replace(rust, words);
     }
@@ -947,6 +952,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn bad_choice_is_one_line() {
+        let error = Config::load(None, env(&[("SCREENER__RULES__VERDICT_RULES", "some")]))
+            .expect_err("an unknown choice is rejected")
+            .to_string();
+        assert!(!error.contains('\n'), "{error:?}");
+        assert!(error.contains("invalid value `some`"), "{error}");
+        assert!(error.contains("`fired` or `all`"), "{error}");
+        assert!(error.contains("rules.verdict_rules"), "{error}");
+        assert!(error.contains("SCREENER__RULES__VERDICT_RULES"), "{error}");
     }
 
     #[test]

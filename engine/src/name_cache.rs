@@ -8,7 +8,7 @@
 //!
 //! Each shard keeps two generations. A hit in the older one moves the entry
 //! to the newer one, and when the newer one is full the older one is
-//! dropped. So the cache holds at most its capacity, and a name used since
+//! dropped. So the cache never exceeds its capacity, and a name used since
 //! the last turnover survives it.
 
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ use screener_lists::{NameQuery, NameResult};
 /// Shards, each behind its own lock.
 const SHARDS: usize = 16;
 
-/// Recent name query results of one snapshot, at most `capacity` of them.
+/// Recent name query results of one snapshot.
 pub struct NameCache {
     /// Keys are client input, so their hash is seeded at random.
     hasher: RandomState,
@@ -45,13 +45,15 @@ struct Entry {
 }
 
 impl NameCache {
-    /// Creates a cache of at most `capacity` results; 0 caches nothing.
+    /// Creates a cache of about `capacity` results; 0 caches nothing.
+    /// Each shard keeps at least one result per generation, so a capacity
+    /// under 32 still caches, up to 32 results.
     pub fn new(capacity: usize) -> NameCache {
         let shards = (0..SHARDS).map(|_| Mutex::default()).collect();
         NameCache {
             hasher: RandomState::default(),
             shards,
-            generation_capacity: capacity / (SHARDS * 2),
+            generation_capacity: capacity.div_ceil(SHARDS * 2),
         }
     }
 
@@ -251,6 +253,12 @@ mod tests {
         }
         assert!(cache.len() <= capacity, "{} entries", cache.len());
         assert!(!cache.is_empty());
+    }
+
+    #[test]
+    fn small_capacity_still_caches() {
+        let cache = NameCache::new(1);
+        assert_eq!(screenings(&cache, &query("Anna Schmidt"), 2), 1);
     }
 
     #[test]
