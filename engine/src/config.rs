@@ -506,7 +506,13 @@ fn apply_env_overrides(
             ));
             continue;
         }
-        let value = parse_env_value(&raw);
+        let value = match parse_env_value(&raw) {
+            Ok(value) => value,
+            Err(message) => {
+                problems.push(format!("environment variable {key}: {message}"));
+                continue;
+            }
+        };
         match set_path(table, &path, value) {
             Ok(()) => applied.push((path.join("."), key)),
             Err(message) => problems.push(format!("environment variable {key}: {message}")),
@@ -519,15 +525,26 @@ fn apply_env_overrides(
     }
 }
 
-/// Reads an override as a TOML value ("5", "true", "[\"a\"]"), else as a string.
-fn parse_env_value(raw: &str) -> toml::Value {
+/// Reads an override as a TOML value ("5", "true", "[\"a\"]"), else as a
+/// string. A whole number too large for TOML is an error, not a string.
+fn parse_env_value(raw: &str) -> Result<toml::Value, String> {
     let document = format!("value = {raw}");
     match toml::from_str::<toml::Table>(&document) {
-        Ok(mut parsed) => parsed
+        Ok(mut parsed) => Ok(parsed
             .remove("value")
-            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
-        Err(_) => toml::Value::String(raw.to_string()),
+            .unwrap_or_else(|| toml::Value::String(raw.to_string()))),
+        Err(_) if is_whole_number(raw) => Err(format!(
+            "{raw} is too large; the largest whole number a key takes is {}",
+            i64::MAX
+        )),
+        Err(_) => Ok(toml::Value::String(raw.to_string())),
     }
+}
+
+/// Returns whether `raw` is digits with an optional sign.
+fn is_whole_number(raw: &str) -> bool {
+    let digits = raw.trim().trim_start_matches(['+', '-']);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
@@ -952,6 +969,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn overlarge_number_is_too_large() {
+        let error = Config::load(
+            None,
+            env(&[(
+                "SCREENER__LISTS__NAME_CACHE_ENTRIES",
+                "99999999999999999999",
+            )]),
+        )
+        .expect_err("a number past i64 is rejected")
+        .to_string();
+        assert!(
+            error.contains("SCREENER__LISTS__NAME_CACHE_ENTRIES"),
+            "{error}"
+        );
+        assert!(error.contains("too large"), "{error}");
+        assert!(!error.contains("string"), "{error}");
     }
 
     #[test]
