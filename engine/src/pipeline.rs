@@ -762,17 +762,17 @@ fn key_bytes(tx: &Transaction, key: AggregateKey) -> Option<Vec<u8>> {
     }
 }
 
-fn field_bytes(tx: &Transaction, field: AggregateField) -> Option<Vec<u8>> {
-    let key = match field {
-        AggregateField::Amount => return None,
-        AggregateField::DebtorAccount => AggregateKey::DebtorAccount,
-        AggregateField::CreditorAccount => AggregateKey::CreditorAccount,
-        AggregateField::SourceWallet => AggregateKey::SourceWallet,
-        AggregateField::DestinationWallet => AggregateKey::DestinationWallet,
-        AggregateField::DebtorParty => AggregateKey::DebtorParty,
-        AggregateField::CreditorParty => AggregateKey::CreditorParty,
-    };
-    key_bytes(tx, key)
+/// The key whose bytes a distinct-count field counts; `None` for the amount.
+fn field_key(field: AggregateField) -> Option<AggregateKey> {
+    match field {
+        AggregateField::Amount => None,
+        AggregateField::DebtorAccount => Some(AggregateKey::DebtorAccount),
+        AggregateField::CreditorAccount => Some(AggregateKey::CreditorAccount),
+        AggregateField::SourceWallet => Some(AggregateKey::SourceWallet),
+        AggregateField::DestinationWallet => Some(AggregateKey::DestinationWallet),
+        AggregateField::DebtorParty => Some(AggregateKey::DebtorParty),
+        AggregateField::CreditorParty => Some(AggregateKey::CreditorParty),
+    }
 }
 
 /// Amounts are kept in hundredths of the reference currency.
@@ -793,11 +793,21 @@ fn apply_aggregates(
     let amount_minor = facts
         .amount()
         .map(|a| (a * AMOUNT_SCALE).round().clamp(0.0, u64::MAX as f64) as u64);
+    // Each kind of key is built once, since several aggregates share one
+    // (the default graph keys five by the debtor account); a slot is an
+    // index into `keys`, or `None` when the transaction lacks that key.
     let mut keys: Vec<Vec<u8>> = Vec::new();
-    let mut values: Vec<Vec<u8>> = Vec::new();
+    let mut slots: [Option<Option<usize>>; AggregateKey::ALL.len()] = Default::default();
+    let mut key_slot = |kind: AggregateKey, keys: &mut Vec<Vec<u8>>| -> Option<usize> {
+        let position = AggregateKey::ALL.iter().position(|k| *k == kind)?;
+        *slots[position].get_or_insert_with(|| {
+            keys.push(key_bytes(tx, kind)?);
+            Some(keys.len() - 1)
+        })
+    };
     let mut planned: Vec<(usize, usize, Option<usize>)> = Vec::new();
     for (index, aggregate) in graph.aggregates().iter().enumerate() {
-        let Some(key) = key_bytes(tx, aggregate.key) else {
+        let Some(key) = key_slot(aggregate.key, &mut keys) else {
             continue;
         };
         if !graph.aggregate_applies(index, facts) {
@@ -805,40 +815,42 @@ fn apply_aggregates(
         }
         let value_slot = match aggregate.function {
             AggregateFunction::DistinctCount => {
-                let Some(value) = aggregate.field.and_then(|f| field_bytes(tx, f)) else {
+                let Some(value) = aggregate
+                    .field
+                    .and_then(field_key)
+                    .and_then(|kind| key_slot(kind, &mut keys))
+                else {
                     continue;
                 };
-                values.push(value);
-                Some(values.len() - 1)
+                Some(value)
             }
             AggregateFunction::Sum | AggregateFunction::Max if amount_minor.is_none() => continue,
             _ => None,
         };
-        keys.push(key);
-        planned.push((index, keys.len() - 1, value_slot));
+        planned.push((index, key, value_slot));
     }
-    let pair = key_bytes(tx, AggregateKey::DebtorCreditorPair);
+    let pair = key_slot(AggregateKey::DebtorCreditorPair, &mut keys);
 
     let mut updates = Vec::with_capacity(planned.len() + 1);
-    for &(index, key_slot, value_slot) in &planned {
+    for &(index, key, value_slot) in &planned {
         let Some(spec) = rules.spec(index) else {
             continue;
         };
         let contribution = match (graph.aggregates()[index].function, value_slot) {
             (AggregateFunction::Count, _) => Contribution::Event,
-            (AggregateFunction::DistinctCount, Some(slot)) => Contribution::Value(&values[slot]),
+            (AggregateFunction::DistinctCount, Some(slot)) => Contribution::Value(&keys[slot]),
             (_, _) => Contribution::Amount(amount_minor.unwrap_or(0)),
         };
         updates.push(AggregateUpdate {
             spec,
-            key: &keys[key_slot],
+            key: &keys[key],
             contribution,
         });
     }
-    if let Some(pair) = &pair {
+    if let Some(pair) = pair {
         updates.push(AggregateUpdate {
             spec: rules.pair_seen(),
-            key: pair,
+            key: &keys[pair],
             contribution: Contribution::Event,
         });
     }
