@@ -762,7 +762,8 @@ fn key_bytes(tx: &Transaction, key: AggregateKey) -> Option<Vec<u8>> {
     }
 }
 
-/// The key whose bytes a distinct-count field counts; `None` for the amount.
+/// Returns the key whose bytes a distinct-count field counts, or `None`
+/// for the amount.
 fn field_key(field: AggregateField) -> Option<AggregateKey> {
     match field {
         AggregateField::Amount => None,
@@ -793,8 +794,8 @@ fn apply_aggregates(
     let amount_minor = facts
         .amount()
         .map(|a| (a * AMOUNT_SCALE).round().clamp(0.0, u64::MAX as f64) as u64);
-    // Each kind of key is built once, since several aggregates share one
-    // (the default graph keys five by the debtor account); a slot is an
+    // Several aggregates share a key (the default graph keys five by the
+    // debtor account), so each kind of key is built once. A slot is an
     // index into `keys`, or `None` when the transaction lacks that key.
     let mut keys: Vec<Vec<u8>> = Vec::new();
     let mut slots: [Option<Option<usize>>; AggregateKey::ALL.len()] = Default::default();
