@@ -58,13 +58,17 @@ impl ListSet {
             );
             lists.push(loaded);
         }
-        let mut set = ListSet::from_lists(lists);
-        set.names = NameCache::new(config.name_cache_entries);
-        Ok(set)
+        Ok(ListSet::with_name_cache(lists, config.name_cache_entries))
     }
 
     /// Indexes already loaded lists.
     pub fn from_lists(lists: Vec<LoadedList>) -> ListSet {
+        ListSet::with_name_cache(lists, DEFAULT_NAME_CACHE_ENTRIES)
+    }
+
+    /// Indexes already loaded lists, caching up to `name_cache_entries`
+    /// name query results.
+    pub fn with_name_cache(lists: Vec<LoadedList>, name_cache_entries: usize) -> ListSet {
         for list in &lists {
             if !list.report.warnings.is_empty() {
                 tracing::warn!(
@@ -78,7 +82,7 @@ impl ListSet {
         let reports = lists.iter().map(|l| l.report.clone()).collect();
         ListSet {
             snapshot: Snapshot::build(lists),
-            names: NameCache::new(DEFAULT_NAME_CACHE_ENTRIES),
+            names: NameCache::new(name_cache_entries),
             reports,
             loaded_at_unix_ms: unix_ms_now(),
         }

@@ -28,7 +28,7 @@ pub const RULES_FIRED: &str = "screener_rules_fired_total";
 pub const REPLAYED: &str = "screener_replayed_transactions_total";
 pub const NAME_CACHE: &str = "screener_name_cache_lookups_total";
 
-/// Every metric the server exports.
+/// The names of every metric the server exports.
 pub const ALL: [&str; 13] = [
     TRANSACTIONS,
     HITS,

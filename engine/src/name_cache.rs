@@ -16,7 +16,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use foldhash::fast::RandomState;
-use screener_lists::{NameQuery, NameResult};
+use screener_lists::{EntityKind, Gender, NameQuery, NameResult, PartialDate};
 
 /// Shards, each behind its own lock.
 const SHARDS: usize = 16;
@@ -46,8 +46,8 @@ struct Entry {
 
 impl NameCache {
     /// Creates a cache of about `capacity` results; 0 caches nothing.
-    /// Each shard keeps at least one result per generation, so a capacity
-    /// under 32 still caches, up to 32 results.
+    /// Each of the 32 generations (two per shard) gets an equal whole share,
+    /// so the capacity is rounded up to a multiple of 32.
     pub fn new(capacity: usize) -> NameCache {
         let shards = (0..SHARDS).map(|_| Mutex::default()).collect();
         NameCache {
@@ -74,8 +74,8 @@ impl NameCache {
         if let Some(result) = found {
             return result;
         }
-        // Screen without the lock; two threads may screen one query at
-        // once, and both get the same result.
+        // The query is screened without the lock held. Two threads may then
+        // screen one query at once, and both get the same result.
         let result = Arc::new(screen(query));
         lock(shard).insert(
             hash,
@@ -105,15 +105,49 @@ impl NameCache {
 
     fn hash(&self, query: &NameQuery) -> u64 {
         let mut hasher = self.hasher.build_hasher();
-        query.name.hash(&mut hasher);
-        query.kind.hash(&mut hasher);
-        query.birth_date.hash(&mut hasher);
-        query.country.hash(&mut hasher);
-        query.gender.hash(&mut hasher);
-        query.lists.hash(&mut hasher);
-        query.threshold.map(f64::to_bits).hash(&mut hasher);
-        query.top_k.hash(&mut hasher);
+        QueryKey::of(query).hash(&mut hasher);
         hasher.finish()
+    }
+}
+
+/// Every field of a query, with the threshold as its bits so that the key
+/// can be hashed, and a NaN threshold equals itself.
+#[derive(Hash, PartialEq, Eq)]
+struct QueryKey<'a> {
+    name: &'a str,
+    kind: Option<EntityKind>,
+    birth_date: Option<PartialDate>,
+    country: Option<&'a str>,
+    gender: Option<Gender>,
+    lists: &'a [String],
+    threshold: Option<u64>,
+    top_k: Option<usize>,
+}
+
+impl QueryKey<'_> {
+    fn of(query: &NameQuery) -> QueryKey<'_> {
+        // Destructured without `..`, so a field added to `NameQuery` does not
+        // compile here until the key includes it.
+        let NameQuery {
+            name,
+            kind,
+            birth_date,
+            country,
+            gender,
+            lists,
+            threshold,
+            top_k,
+        } = query;
+        QueryKey {
+            name,
+            kind: *kind,
+            birth_date: *birth_date,
+            country: country.as_deref(),
+            gender: *gender,
+            lists,
+            threshold: threshold.map(f64::to_bits),
+            top_k: *top_k,
+        }
     }
 }
 
@@ -140,17 +174,9 @@ impl Shard {
     }
 }
 
-/// Compares every field of two queries; thresholds by their bits, so a NaN
-/// threshold equals itself.
-fn same_query(a: &NameQuery, b: &NameQuery) -> bool {
-    a.name == b.name
-        && a.kind == b.kind
-        && a.birth_date == b.birth_date
-        && a.country == b.country
-        && a.gender == b.gender
-        && a.lists == b.lists
-        && a.threshold.map(f64::to_bits) == b.threshold.map(f64::to_bits)
-        && a.top_k == b.top_k
+/// Returns whether two queries have the same [`QueryKey`].
+fn same_query(cached: &NameQuery, query: &NameQuery) -> bool {
+    QueryKey::of(cached) == QueryKey::of(query)
 }
 
 fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {

@@ -517,6 +517,14 @@ mod tests {
         }
     }
 
+    fn with_debtor_name(name: &str) -> Transaction {
+        let mut tx = valid();
+        if let Some(debtor) = tx.debtor.as_mut() {
+            debtor.name = name.into();
+        }
+        tx
+    }
+
     #[test]
     fn control_characters_are_rejected() {
         for name in [
@@ -525,17 +533,10 @@ mod tests {
             "Zoë\u{85}Schmidt",
             "\u{0}",
         ] {
-            let mut tx = valid();
-            if let Some(debtor) = tx.debtor.as_mut() {
-                debtor.name = name.into();
-            }
-            assert_eq!(field_of(&tx), "debtor.name", "{name:?}");
+            assert_eq!(field_of(&with_debtor_name(name)), "debtor.name", "{name:?}");
         }
         for name in ["Anna\tSchmidt", "Zoë Schmidt", "Анна Шмидт"] {
-            let mut tx = valid();
-            if let Some(debtor) = tx.debtor.as_mut() {
-                debtor.name = name.into();
-            }
+            let tx = with_debtor_name(name);
             let result = check_transaction(&tx, &LimitsConfig::default());
             assert!(result.is_ok(), "{name:?}: {result:?}");
         }

@@ -566,7 +566,7 @@ pub fn is_alpha2(code: &str) -> bool {
     table[bit / 64] & (1 << (bit % 64)) != 0
 }
 
-/// Numbers a pair of ASCII letters, either case, from 0 to 675.
+/// Returns the index, 0 to 675, of a pair of ASCII letters in either case.
 fn letter_pair_index(first: u8, second: u8) -> usize {
     let letter = |byte: u8| usize::from(byte.to_ascii_uppercase() - b'A');
     letter(first) * 26 + letter(second)
