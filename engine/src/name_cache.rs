@@ -104,9 +104,7 @@ impl NameCache {
     }
 
     fn hash(&self, query: &NameQuery) -> u64 {
-        let mut hasher = self.hasher.build_hasher();
-        QueryKey::of(query).hash(&mut hasher);
-        hasher.finish()
+        self.hasher.hash_one(QueryKey::of(query))
     }
 }
 
