@@ -73,6 +73,11 @@ pub struct BenchArgs {
     /// Share of transactions, 0 to 1, that send to a listed wallet.
     #[arg(long, default_value_t = 0.01)]
     pub listed_wallet_share: f64,
+    /// Share of transactions, 0 to 1, whose creditor gets a name made for
+    /// the occasion (the given names of one corpus entry with the family
+    /// name of another), so that name caches meet names they have not seen.
+    #[arg(long, default_value_t = 0.0)]
+    pub new_name_share: f64,
     /// Number of debtor accounts that transactions reuse.
     #[arg(long, default_value_t = 10_000)]
     pub accounts: usize,
@@ -153,6 +158,7 @@ impl BenchArgs {
             listed_wallets: Arc::new(listed_wallets),
             listed_share: self.listed_share,
             listed_wallet_share: self.listed_wallet_share,
+            new_name_share: self.new_name_share,
             accounts: self.accounts,
             zipf_exponent: self.zipf_exponent,
             ..GeneratorOptions::default()
@@ -175,6 +181,7 @@ impl BenchArgs {
                 names: names_source,
                 listed_names: listed_names_source,
                 listed_wallets: listed_wallets_source,
+                new_name_share: self.new_name_share,
             },
         })
     }
@@ -314,12 +321,13 @@ mod tests {
 
     #[test]
     fn bad_options_name_the_option() {
-        let cases: [(&[&str], &str); 7] = [
+        let cases: [(&[&str], &str); 8] = [
             (&["--streams", "0"], "--streams"),
             (&["--rate=-5"], "--rate"),
             (&["--duration", "0"], "--duration"),
             (&["--warmup", "NaN"], "--warmup"),
             (&["--listed-share", "2"], "--listed-share"),
+            (&["--new-name-share", "1.01"], "--new-name-share"),
             (&["--run-id", "a b"], "--run-id"),
             (&["--tick-ms", "0"], "--tick-ms"),
         ];

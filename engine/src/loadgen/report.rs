@@ -49,6 +49,8 @@ pub struct Sources {
     pub names: String,
     pub listed_names: String,
     pub listed_wallets: String,
+    /// Share of transactions, 0 to 1, whose creditor got a made-up name.
+    pub new_name_share: f64,
 }
 
 /// Latency percentiles in microseconds.
@@ -198,6 +200,13 @@ impl BenchReport {
             ),
         );
         row("names", self.sources.names.clone());
+        row(
+            "new names",
+            format!(
+                "{}% of creditors, made up",
+                self.sources.new_name_share * 100.0
+            ),
+        );
         row("listed names", self.sources.listed_names.clone());
         row("listed wallets", self.sources.listed_wallets.clone());
         let mut table = render_rows(&rows);
@@ -284,6 +293,7 @@ mod tests {
                 names: "names".into(),
                 listed_names: "listed".into(),
                 listed_wallets: "wallets".into(),
+                new_name_share: 0.25,
             },
             sent: 100,
             answered: 100,
@@ -321,6 +331,16 @@ mod tests {
         assert!(report(1_000.0, 999.5, 3).behind_note().is_some());
         assert!(report(0.0, 12_150.0, 0).behind_note().is_none());
         assert!(!report(1_000.0, 999.5, 0).to_table().contains("note:"));
+    }
+
+    #[test]
+    fn table_shows_new_name_share() {
+        let table = report(1_000.0, 999.5, 0).to_table();
+        let line = table
+            .lines()
+            .find(|line| line.starts_with("new names"))
+            .expect("new names row");
+        assert!(line.ends_with("25% of creditors, made up"), "{line}");
     }
 
     #[test]
