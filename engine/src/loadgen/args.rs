@@ -186,6 +186,16 @@ impl BenchArgs {
         })
     }
 
+    /// Returns a note for standard error when no --names is given and the
+    /// default names file is missing, so the run falls back to a few
+    /// hundred names.
+    pub fn names_note(&self) -> Option<String> {
+        match self.names {
+            Some(_) => None,
+            None => missing_names_note(&default_names_path()),
+        }
+    }
+
     fn load_names(&self) -> Result<(NameCorpus, String), LoadgenError> {
         let path = match &self.names {
             Some(path) => Some(path.clone()),
@@ -222,14 +232,33 @@ impl BenchArgs {
     }
 }
 
-/// The evaluation negatives under $SCREENER_DATA_DIR or ../shared/data,
-/// when that file exists.
-fn default_names_file() -> Option<PathBuf> {
+/// Returns where the evaluation negatives are looked for when --names is
+/// not given: under $SCREENER_DATA_DIR, else under ../shared/data from the
+/// current folder.
+fn default_names_path() -> PathBuf {
     let data_dir = std::env::var_os("SCREENER_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new("..").join("shared").join("data"));
-    let path = data_dir.join(NEGATIVES_FILE);
+    data_dir.join(NEGATIVES_FILE)
+}
+
+/// Returns the evaluation negatives' path when that file exists.
+fn default_names_file() -> Option<PathBuf> {
+    let path = default_names_path();
     path.is_file().then_some(path)
+}
+
+/// Says that party names come from the built-in corpus because `path`,
+/// the default names file, does not exist.
+fn missing_names_note(path: &Path) -> Option<String> {
+    (!path.is_file()).then(|| {
+        format!(
+            "no names file at {}, so party names come from the built-in corpus of {} names; \
+             pass --names FILE or set SCREENER_DATA_DIR",
+            path.display(),
+            NameCorpus::builtin_unlisted().len()
+        )
+    })
 }
 
 /// Checks that `server` is a plain `http://HOST:PORT` address.
@@ -317,6 +346,19 @@ mod tests {
             .to_config()
             .expect_err("missing file");
         assert!(error.to_string().contains("--names"), "{error}");
+    }
+
+    #[test]
+    fn missing_default_names_get_a_note() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("negatives.csv");
+        let note = missing_names_note(&missing).expect("file is missing");
+        assert!(note.contains(&missing.display().to_string()), "{note}");
+        assert!(note.contains("--names"), "{note}");
+
+        std::fs::write(&missing, "full_name\nAnna Kovacs\n").expect("write names");
+        assert_eq!(missing_names_note(&missing), None);
+        assert_eq!(parse(&["--names", "names.csv"]).names_note(), None);
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<i32> {
         config.duration.as_secs_f64(),
         config.server
     );
+    if let Some(note) = args.names_note() {
+        eprintln!("screener bench: {note}");
+    }
     let report = drive(config).await?;
 
     let json = serde_json::to_string_pretty(&report)?;
