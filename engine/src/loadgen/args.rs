@@ -43,13 +43,13 @@ pub struct BenchArgs {
     /// Target rate in transactions per second across all streams; 0 sends
     /// as fast as the server answers, keeping --max-in-flight outstanding
     /// per stream.
-    #[arg(long, default_value_t = 1_000.0)]
+    #[arg(long, default_value_t = 1_000.0, allow_negative_numbers = true)]
     pub rate: f64,
     /// Warm-up in seconds, excluded from the results.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     pub warmup: f64,
     /// Measured duration in seconds, after the warm-up.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     pub duration: f64,
     /// Names file for parties (CSV with a full_name or name column, or one
     /// name per line). Default: the evaluation negatives under
@@ -68,21 +68,23 @@ pub struct BenchArgs {
     pub listed_wallets: Option<PathBuf>,
     /// Share of transactions, 0 to 1, whose debtor or creditor carries a
     /// listed name with typos or reordering.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub listed_share: f64,
     /// Share of transactions, 0 to 1, that send to a listed wallet.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub listed_wallet_share: f64,
     /// Share of transactions, 0 to 1, whose creditor gets a name made for
     /// the occasion (the given names of one corpus entry with the family
     /// name of another), so that name caches meet names they have not seen.
-    #[arg(long, default_value_t = 0.0)]
+    /// It needs a corpus of many names: from a few, the made-up names
+    /// repeat or equal names of the corpus.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub new_name_share: f64,
     /// Number of debtor accounts that transactions reuse.
     #[arg(long, default_value_t = 10_000)]
     pub accounts: usize,
     /// Zipf exponent of debtor reuse; 0 draws debtors uniformly.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub zipf_exponent: f64,
     /// Seed of the transaction generator; stream i uses seed + i.
     #[arg(long, default_value_t = 1)]
@@ -100,7 +102,7 @@ pub struct BenchArgs {
     pub tick_ms: u64,
     /// Seconds to wait for outstanding verdicts after the last send, and
     /// that a fixed-rate stream may fall behind its schedule.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     pub drain: f64,
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
@@ -252,9 +254,14 @@ fn default_names_file() -> Option<PathBuf> {
 /// the default names file, does not exist.
 fn missing_names_note(path: &Path) -> Option<String> {
     (!path.is_file()).then(|| {
+        let relative = if path.is_relative() {
+            " (relative to the current folder)"
+        } else {
+            ""
+        };
         format!(
-            "no names file at {}, so party names come from the built-in corpus of {} names; \
-             pass --names FILE or set SCREENER_DATA_DIR",
+            "no names file at {}{relative}, so party names come from the built-in corpus of {} \
+             names; pass --names FILE, or set SCREENER_DATA_DIR to a folder holding {NEGATIVES_FILE}",
             path.display(),
             NameCorpus::builtin_unlisted().len()
         )
@@ -355,6 +362,12 @@ mod tests {
         let note = missing_names_note(&missing).expect("file is missing");
         assert!(note.contains(&missing.display().to_string()), "{note}");
         assert!(note.contains("--names"), "{note}");
+        assert!(note.contains(NEGATIVES_FILE), "{note}");
+        let relative = missing_names_note(Path::new("no/such/names.csv")).expect("missing");
+        assert!(
+            relative.contains("relative to the current folder"),
+            "{relative}"
+        );
 
         std::fs::write(&missing, "full_name\nAnna Kovacs\n").expect("write names");
         assert_eq!(missing_names_note(&missing), None);
@@ -363,13 +376,15 @@ mod tests {
 
     #[test]
     fn bad_options_name_the_option() {
-        let cases: [(&[&str], &str); 8] = [
+        let cases: [(&[&str], &str); 10] = [
             (&["--streams", "0"], "--streams"),
             (&["--rate=-5"], "--rate"),
             (&["--duration", "0"], "--duration"),
             (&["--warmup", "NaN"], "--warmup"),
             (&["--listed-share", "2"], "--listed-share"),
             (&["--new-name-share", "1.01"], "--new-name-share"),
+            (&["--new-name-share", "-1"], "--new-name-share"),
+            (&["--listed-share", "-0.5"], "--listed-share"),
             (&["--run-id", "a b"], "--run-id"),
             (&["--tick-ms", "0"], "--tick-ms"),
         ];

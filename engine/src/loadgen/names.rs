@@ -72,8 +72,17 @@ impl NameCorpus {
             error,
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let is_csv = path
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
         let entries = match csv_name_column(text) {
             Some(_) => parse_csv(text, path)?,
+            // A CSV file's header line and cells would otherwise become names.
+            None if is_csv && !text.trim().is_empty() => {
+                return Err(LoadgenError::NoNameColumn {
+                    path: path.to_path_buf(),
+                })
+            }
             None => parse_text(text),
         };
         NameCorpus::from_entries(entries).ok_or_else(|| LoadgenError::NoNames {
@@ -104,7 +113,8 @@ impl NameCorpus {
 /// header with a `full_name` or `name` column.
 fn csv_name_column(text: &str) -> Option<usize> {
     let header = text.lines().next()?;
-    if !header.contains(',') {
+    let lone = normalize_header(header);
+    if !header.contains(',') && lone != "full_name" && lone != "name" {
         return None;
     }
     let columns: Vec<String> = header.split(',').map(normalize_header).collect();
@@ -303,6 +313,45 @@ mod tests {
         let file = write_temp("# only a comment\n\n");
         let error = NameCorpus::from_file(file.path(), "--names").expect_err("no names");
         assert!(matches!(error, LoadgenError::NoNames { .. }), "{error}");
+    }
+
+    fn write_temp_csv(contents: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new()
+            .suffix(".csv")
+            .tempfile()
+            .expect("temp file");
+        file.write_all(contents.as_bytes())
+            .expect("write temp file");
+        file
+    }
+
+    #[test]
+    fn csv_without_name_column_rejected() {
+        let file = write_temp_csv("id,foo\n1,Anna Kovacs\n");
+        let error = NameCorpus::from_file(file.path(), "--names").expect_err("no name column");
+        assert!(
+            matches!(error, LoadgenError::NoNameColumn { .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains("full_name"), "{error}");
+
+        // The same lines in a text file are names, one per line.
+        let text = write_temp("id,foo\n1,Anna Kovacs\n");
+        let corpus = NameCorpus::from_file(text.path(), "--names").expect("text names");
+        assert_eq!(corpus.len(), 2);
+    }
+
+    #[test]
+    fn lone_header_is_not_a_name() {
+        for header in ["full_name\n", "Name\n"] {
+            let file = write_temp(header);
+            let error = NameCorpus::from_file(file.path(), "--names").expect_err(header);
+            assert!(matches!(error, LoadgenError::NoNames { .. }), "{error}");
+        }
+        let file = write_temp("full_name\nAnna Kovacs\n");
+        let corpus = NameCorpus::from_file(file.path(), "--names").expect("one name");
+        assert_eq!(corpus.entries()[0].name, "Anna Kovacs");
+        assert_eq!(corpus.len(), 1);
     }
 
     #[test]
