@@ -23,11 +23,6 @@ pub enum LoadgenError {
     )]
     NoNames { path: PathBuf },
     #[error(
-        "{path} is a CSV file without a full_name or name column in its first line; \
-         add that header, or give the names one per line in a file not ending in .csv"
-    )]
-    NoNameColumn { path: PathBuf },
-    #[error(
         "{path} contains no wallet addresses: write one address per line, or give a folder of such .txt files"
     )]
     NoWallets { path: PathBuf },

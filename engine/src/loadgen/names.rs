@@ -75,15 +75,14 @@ impl NameCorpus {
         let is_csv = path
             .extension()
             .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
-        let entries = match csv_name_column(text) {
-            Some(_) => parse_csv(text, path)?,
-            // A CSV file's header line and cells would otherwise become names.
-            None if is_csv && !text.trim().is_empty() => {
-                return Err(LoadgenError::NoNameColumn {
-                    path: path.to_path_buf(),
-                })
-            }
-            None => parse_text(text),
+        // A .csv file is read as CSV even without a name column, so that its
+        // missing column is reported instead of its header and cells taken
+        // as names.
+        let as_csv = csv_name_column(text).is_some() || (is_csv && !text.trim().is_empty());
+        let entries = if as_csv {
+            parse_csv(text, path)?
+        } else {
+            parse_text(text)
         };
         NameCorpus::from_entries(entries).ok_or_else(|| LoadgenError::NoNames {
             path: path.to_path_buf(),
@@ -110,13 +109,9 @@ impl NameCorpus {
 }
 
 /// Returns the index of the name column when the first line is a CSV
-/// header with a `full_name` or `name` column.
+/// header, of one column or several, with a `full_name` or `name` column.
 fn csv_name_column(text: &str) -> Option<usize> {
     let header = text.lines().next()?;
-    let lone = normalize_header(header);
-    if !header.contains(',') && lone != "full_name" && lone != "name" {
-        return None;
-    }
     let columns: Vec<String> = header.split(',').map(normalize_header).collect();
     columns
         .iter()
@@ -183,8 +178,14 @@ fn parse_csv(text: &str, path: &Path) -> Result<Vec<NameEntry>, LoadgenError> {
         .headers()
         .map_err(|error| invalid(1, format!("invalid CSV header: {error}")))?
         .clone();
-    let columns = CsvColumns::from_header(&header)
-        .ok_or_else(|| invalid(1, "the header has no full_name or name column".into()))?;
+    let columns = CsvColumns::from_header(&header).ok_or_else(|| {
+        invalid(
+            1,
+            "the header has no full_name or name column; add one, or give one name per \
+                 line in a file not ending in .csv"
+                .into(),
+        )
+    })?;
     let mut entries = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|error| {
@@ -245,11 +246,19 @@ mod tests {
 
     use super::*;
 
-    fn write_temp(contents: &str) -> tempfile::NamedTempFile {
-        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    /// Writes `contents` to a temporary file whose name ends in `suffix`.
+    fn write_temp_with_suffix(contents: &str, suffix: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new()
+            .suffix(suffix)
+            .tempfile()
+            .expect("temp file");
         file.write_all(contents.as_bytes())
             .expect("write temp file");
         file
+    }
+
+    fn write_temp(contents: &str) -> tempfile::NamedTempFile {
+        write_temp_with_suffix(contents, "")
     }
 
     #[test]
@@ -315,25 +324,16 @@ mod tests {
         assert!(matches!(error, LoadgenError::NoNames { .. }), "{error}");
     }
 
-    fn write_temp_csv(contents: &str) -> tempfile::NamedTempFile {
-        let mut file = tempfile::Builder::new()
-            .suffix(".csv")
-            .tempfile()
-            .expect("temp file");
-        file.write_all(contents.as_bytes())
-            .expect("write temp file");
-        file
-    }
-
     #[test]
     fn csv_without_name_column_rejected() {
-        let file = write_temp_csv("id,foo\n1,Anna Kovacs\n");
+        let file = write_temp_with_suffix("id,foo\n1,Anna Kovacs\n", ".csv");
         let error = NameCorpus::from_file(file.path(), "--names").expect_err("no name column");
         assert!(
-            matches!(error, LoadgenError::NoNameColumn { .. }),
+            matches!(error, LoadgenError::InvalidLine { line: 1, .. }),
             "{error}"
         );
         assert!(error.to_string().contains("full_name"), "{error}");
+        assert!(error.to_string().contains("not ending in .csv"), "{error}");
 
         // The same lines in a text file are names, one per line.
         let text = write_temp("id,foo\n1,Anna Kovacs\n");

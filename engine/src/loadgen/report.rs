@@ -200,12 +200,11 @@ impl BenchReport {
             ),
         );
         row("names", self.sources.names.clone());
+        // Rounded to a tenth of a percent: 0.07 * 100.0 is 7.000000000000001.
+        let new_name_percent = (self.sources.new_name_share * 1_000.0).round() / 10.0;
         row(
             "new names",
-            format!(
-                "{}% of creditors, made up",
-                self.sources.new_name_share * 100.0
-            ),
+            format!("{new_name_percent}% of creditors, made up"),
         );
         row("listed names", self.sources.listed_names.clone());
         row("listed wallets", self.sources.listed_wallets.clone());
@@ -335,12 +334,25 @@ mod tests {
 
     #[test]
     fn table_shows_new_name_share() {
-        let table = report(1_000.0, 999.5, 0).to_table();
-        let line = table
-            .lines()
-            .find(|line| line.starts_with("new names"))
-            .expect("new names row");
-        assert!(line.ends_with("25% of creditors, made up"), "{line}");
+        let new_names_row = |share: f64| {
+            let mut report = report(1_000.0, 999.5, 0);
+            report.sources.new_name_share = share;
+            let table = report.to_table();
+            table
+                .lines()
+                .find(|line| line.starts_with("new names"))
+                .expect("new names row")
+                .to_string()
+        };
+        let quarter = new_names_row(0.25);
+        assert!(quarter.ends_with(" 25% of creditors, made up"), "{quarter}");
+        let seven = new_names_row(0.07);
+        assert!(seven.ends_with(" 7% of creditors, made up"), "{seven}");
+        let half_percent = new_names_row(0.005);
+        assert!(
+            half_percent.ends_with(" 0.5% of creditors, made up"),
+            "{half_percent}"
+        );
     }
 
     #[test]
