@@ -205,9 +205,15 @@ pub struct StateConfig {
     pub sync_interval_ms: u64,
     /// Aggregate keys kept in the in-memory cache.
     pub cache_entries: usize,
+    /// Milliseconds between checkpoints, which merge the aggregate deltas
+    /// of the journal into the aggregates, one sum per bucket.
+    pub checkpoint_interval_ms: u64,
     /// Days a verdict stays in the audit log; 0 keeps verdicts forever.
     pub audit_retention_days: u64,
 }
+
+/// The maximum checkpoint interval: a minute of deltas kept in memory.
+const MAX_CHECKPOINT_INTERVAL_MS: u64 = 60_000;
 
 impl Default for StateConfig {
     fn default() -> Self {
@@ -216,6 +222,7 @@ impl Default for StateConfig {
             sync: SyncPolicy::EveryBatch,
             sync_interval_ms: 10,
             cache_entries: 1_000_000,
+            checkpoint_interval_ms: 1000,
             audit_retention_days: 400,
         }
     }
@@ -435,6 +442,12 @@ impl Config {
         }
         if self.state.sync == SyncPolicy::Interval && self.state.sync_interval_ms == 0 {
             problems.push("state.sync_interval_ms must be above 0 with sync = \"interval\"".into());
+        }
+        if !(1..=MAX_CHECKPOINT_INTERVAL_MS).contains(&self.state.checkpoint_interval_ms) {
+            problems.push(format!(
+                "state.checkpoint_interval_ms = {} is out of range; use 1 to {MAX_CHECKPOINT_INTERVAL_MS}",
+                self.state.checkpoint_interval_ms
+            ));
         }
         // A bare word is a valid filter that only enables the target of that
         // name, so a misspelt level would silence every log line.
@@ -948,6 +961,31 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("server.grpc_addr")));
         assert!(problems.iter().any(|p| p.contains("lists.name_threshold")));
         assert!(problems.iter().any(|p| p.contains("logging.format")));
+    }
+
+    #[test]
+    fn checkpoint_interval_bounds_checked() {
+        for (value, valid) in [("0", false), ("1", true), ("60000", true), ("60001", false)] {
+            let loaded = Config::load(
+                None,
+                env(&[("SCREENER__STATE__CHECKPOINT_INTERVAL_MS", value)]),
+            );
+            match (loaded, valid) {
+                (Ok(config), true) => {
+                    assert_eq!(config.state.checkpoint_interval_ms.to_string(), value);
+                }
+                (Err(ConfigError::Invalid { problems }), false) => {
+                    let problem = problems.join("; ");
+                    assert!(
+                        problem.starts_with("state.checkpoint_interval_ms")
+                            && problem.contains("1 to 60000")
+                            && problem.contains("SCREENER__STATE__CHECKPOINT_INTERVAL_MS"),
+                        "{problem}"
+                    );
+                }
+                (other, _) => panic!("{value}: unexpected {:?}", other.map(|_| ())),
+            }
+        }
     }
 
     #[test]

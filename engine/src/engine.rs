@@ -326,6 +326,7 @@ fn open_state(config: &StateConfig, allow_reset: bool) -> anyhow::Result<StateSt
             crate::config::SyncPolicy::None => SyncPolicy::None,
         },
         cache_capacity: config.cache_entries,
+        checkpoint_interval: Duration::from_millis(config.checkpoint_interval_ms),
         ..OpenOptions::default()
     };
     StateStore::open(&config.dir, options).map_err(|e| anyhow::anyhow!("{e}"))

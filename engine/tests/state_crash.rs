@@ -74,9 +74,12 @@ impl Txn {
 
 /// The weakest sync policy: a killed process must still lose nothing
 /// acknowledged. Expiry is off because the events are timestamped in 2023.
+/// Checkpoints run often, so the kill finds some deltas merged into the
+/// aggregates and others only in the journal, perhaps mid-checkpoint.
 fn options() -> OpenOptions {
     OpenOptions {
         sync: SyncPolicy::None,
+        checkpoint_interval: Duration::from_millis(20),
         expiry_clock: std::sync::Arc::new(|| 0),
         ..OpenOptions::default()
     }

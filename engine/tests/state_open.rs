@@ -245,3 +245,22 @@ fn legacy_seen_ids_pruned() {
     let seen = db.cf_handle("seen").expect("seen cf");
     assert!(db.get_cf(seen, b"t1").expect("get").is_none());
 }
+
+#[test]
+fn corrupt_journal_record_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_one(dir.path());
+    {
+        let db = raw_db(dir.path());
+        let journal = db.cf_handle("journal").expect("the store has a journal");
+        db.put_cf(journal, 7u64.to_be_bytes(), [9, 0, 0, 0, 1])
+            .expect("write a truncated record");
+    }
+    let Err(error) = StateStore::open(dir.path(), fast_options()) else {
+        panic!("a corrupt journal record must fail the open");
+    };
+    let message = error.to_string();
+    assert!(message.contains("journal"), "{message}");
+    assert!(message.contains("0000000000000007"), "{message}");
+    assert!(message.contains("backup"), "{message}");
+}

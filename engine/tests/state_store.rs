@@ -6,6 +6,7 @@ mod state_support;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Barrier};
+use std::time::Duration;
 
 use screener::state::{
     AggregateKind, AggregateUpdate, AggregateValue, Begin, Clearance, ClearanceKey,
@@ -20,6 +21,14 @@ fn count_event<'a>(spec: &'a screener::state::AggregateSpec, key: &'a [u8]) -> A
         key,
         contribution: Contribution::Event,
     }
+}
+
+fn checkpoint(store: &StateStore) {
+    store
+        .checkpoint()
+        .expect("checkpoint queued")
+        .wait_blocking()
+        .expect("checkpoint written");
 }
 
 fn commit_count(store: &StateStore, txn_id: &str, key: &[u8], now: i64) -> u64 {
@@ -509,6 +518,8 @@ fn expired_buckets_dropped_by_compaction() {
         .expect("queued")
         .wait_blocking()
         .expect("durable");
+    // Expiry runs on the aggregates family, where a checkpoint puts deltas.
+    checkpoint(&store);
 
     // Two hours later the hourly bucket is still within its slack.
     clock.store(T0 + 2 * HOUR - 1, Ordering::Relaxed);
@@ -576,9 +587,77 @@ fn small_cache_stays_correct() {
             let count = commit_count(&store, &txn_id, format!("k{key}").as_bytes(), T0);
             assert_eq!(count, round + 1, "{txn_id}");
         }
+        // Merged into RocksDB, the series may go; the next round reloads them.
+        checkpoint(&store);
     }
+    // The next new series evicts the others.
+    commit_count(&store, "last", b"k-last", T0);
     assert!(
         store.stats().cached_series <= 5,
-        "eviction bounds the cache"
+        "eviction bounds the cache: {} series",
+        store.stats().cached_series
     );
+}
+
+#[test]
+fn unmerged_series_are_never_evicted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = OpenOptions {
+        cache_capacity: 4,
+        checkpoint_interval: Duration::from_secs(3600),
+        ..fast_options()
+    };
+    let store = open(dir.path(), options.clone());
+    for round in 0..3 {
+        for key in 0..40 {
+            let txn_id = format!("r{round}-k{key}");
+            let count = commit_count(&store, &txn_id, format!("k{key}").as_bytes(), T0);
+            assert_eq!(count, round + 1, "{txn_id}");
+        }
+    }
+    assert!(
+        store.stats().cached_series >= 40,
+        "series with deltas only in the journal stay cached: {} series",
+        store.stats().cached_series
+    );
+    checkpoint(&store);
+    commit_count(&store, "last", b"k-last", T0);
+    assert!(
+        store.stats().cached_series <= 5,
+        "after a checkpoint they may go: {} series",
+        store.stats().cached_series
+    );
+    drop(store);
+    let store = open(dir.path(), options);
+    let hourly = spec("count_1h", AggregateKind::Count, 3600);
+    for key in 0..40 {
+        let key = format!("k{key}");
+        let value = store.value(&hourly, key.as_bytes(), T0).expect("read");
+        assert_eq!(value.value, 3, "{key} after reopening");
+    }
+}
+
+#[test]
+fn abort_leaves_checkpointed_and_unmerged_deltas() {
+    // One committed delta merged by a checkpoint, one only in the journal,
+    // then an aborted one: the abort removes exactly its own.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = OpenOptions {
+        checkpoint_interval: Duration::from_secs(3600),
+        ..fast_options()
+    };
+    let store = open(dir.path(), options);
+    let hourly = spec("count_1h", AggregateKind::Count, 3600);
+    commit_count(&store, "merged", b"acct", T0);
+    checkpoint(&store);
+    commit_count(&store, "journaled", b"acct", T0);
+    let mut reservation = reserve(&store, "aborted");
+    let values = reservation
+        .apply(&[count_event(&hourly, b"acct")], T0)
+        .expect("apply");
+    assert_eq!(values[0].value, 3);
+    drop(reservation);
+    assert_eq!(store.value(&hourly, b"acct", T0).expect("read").value, 2);
+    checkpoint(&store);
+    assert_eq!(store.value(&hourly, b"acct", T0).expect("read").value, 2);
 }

@@ -13,7 +13,8 @@
 //!   series with their cache (`series.rs`, `cache.rs`).
 //! - Records: audit records (`audit.rs`) and clearances (`clearance.rs`).
 //! - Disk: key layout (`keys.rs`), the group-commit writer (`writer.rs`),
-//!   and opening RocksDB with its column families and expiry (`rocks.rs`).
+//!   the aggregate journal and its checkpoints (`journal.rs`), and opening
+//!   RocksDB with its column families and expiry (`rocks.rs`).
 //!
 //! This module knows nothing of the rule graph or gRPC types: the pipeline
 //! maps rule aggregates to [`AggregateSpec`]s and stores each verdict as the
@@ -52,7 +53,11 @@
 //! A transaction's aggregate deltas and its audit record (which also marks
 //! its id as seen) are one `WriteBatch`, so after a crash either all of them are in the database
 //! or none is. One writer thread merges the batches waiting in its channel
-//! into one write (group commit). A [`CommitHandle`] resolves only after
+//! into one write (group commit). The deltas of a group go into one record
+//! of the `journal` family; a checkpoint, once per
+//! [`OpenOptions::checkpoint_interval`], merges them into the `aggregates`
+//! family summed per bucket, and opening a store merges any journal records
+//! a crash left (`journal.rs`). A [`CommitHandle`] resolves only after
 //! that write is in the write-ahead log, and synced as [`SyncPolicy`] says:
 //!
 //! | policy          | process killed        | power loss or kernel crash                 |
@@ -72,10 +77,11 @@
 //!   once; the second caller gets [`Begin::InFlight`] and can wait for the
 //!   first's record.
 //! - Two transactions for the same key both count. Each applies its delta
-//!   to the series in memory under the series' lock, and writes it to
-//!   RocksDB as a merge operand (addition, maximum or set union) rather
-//!   than a new total, so the order in which batches reach disk does not
-//!   matter.
+//!   to the series in memory under the series' lock. The delta reaches
+//!   RocksDB as part of a merge operand (addition, maximum or set union)
+//!   rather than a new total, so the order of writes does not matter.
+//! - A transaction that aborts, or whose write fails, removes exactly its
+//!   own deltas from memory; values read afterwards no longer include them.
 //! - The values [`Reservation::apply`] returns include the current
 //!   transaction and every other one applied to the same series, committed
 //!   or not yet ("count in the last hour, including this one").
@@ -83,7 +89,7 @@
 //! # Aggregates
 //!
 //! Each series (aggregate plus key) is a list of time buckets, one merge
-//! operand per transaction and bucket; see `spec.rs` for bucket widths and
+//! operand per checkpoint and bucket; see `spec.rs` for bucket widths and
 //! what a window read covers. Distinct counts are exact up to 128 values per
 //! bucket and estimated with HyperLogLog above (`distinct.rs`);
 //! [`AggregateValue::exact`] says which. Expired buckets are dropped by a
@@ -106,6 +112,7 @@ mod cache;
 mod clearance;
 mod distinct;
 mod error;
+mod journal;
 mod keys;
 mod options;
 mod rocks;

@@ -98,6 +98,11 @@ pub struct OpenOptions {
     pub cache_capacity: usize,
     /// Largest number of commits merged into one write. Default: 1024.
     pub max_group: usize,
+    /// How often the writer merges the aggregate deltas of the journal into
+    /// the aggregates, one sum per bucket. A longer interval sums more
+    /// transactions into each write and keeps more series in memory until
+    /// then. A crash loses nothing either way. Default: 1 s.
+    pub checkpoint_interval: Duration,
     /// The clock compaction uses to expire buckets. Default: the wall clock;
     /// tests set a later one to see expiry.
     pub expiry_clock: Clock,
@@ -111,6 +116,7 @@ impl Default for OpenOptions {
             sync: SyncPolicy::EveryBatch,
             cache_capacity: 262_144,
             max_group: 1024,
+            checkpoint_interval: Duration::from_secs(1),
             expiry_clock: system_clock(),
         }
     }
@@ -124,6 +130,7 @@ impl fmt::Debug for OpenOptions {
             .field("sync", &self.sync)
             .field("cache_capacity", &self.cache_capacity)
             .field("max_group", &self.max_group)
+            .field("checkpoint_interval", &self.checkpoint_interval)
             .finish_non_exhaustive()
     }
 }

@@ -35,15 +35,20 @@ pub(crate) const CF_SEEN: &str = "seen";
 pub(crate) const CF_AUDIT: &str = "audit";
 pub(crate) const CF_AUDIT_BY_TIME: &str = "audit_by_time";
 pub(crate) const CF_CLEARANCES: &str = "clearances";
+/// Aggregate deltas of recent write groups, until a checkpoint merges them
+/// into `aggregates` (`journal.rs`). Stores of the earlier layout lack
+/// this family; opening them adds it.
+pub(crate) const CF_JOURNAL: &str = "journal";
 
 /// Our column families; RocksDB adds `default`, which stays empty.
-pub(crate) const COLUMN_FAMILIES: [&str; 6] = [
+pub(crate) const COLUMN_FAMILIES: [&str; 7] = [
     CF_META,
     CF_AGGREGATES,
     CF_SEEN,
     CF_AUDIT,
     CF_AUDIT_BY_TIME,
     CF_CLEARANCES,
+    CF_JOURNAL,
 ];
 
 /// The format marker stored under `format` in `meta`. Bump the version when
@@ -122,7 +127,13 @@ fn open_existing(dir: &Path, options: &OpenOptions) -> Result<DB, StateError> {
     let mut expected: Vec<String> = COLUMN_FAMILIES.iter().map(|cf| cf.to_string()).collect();
     expected.push("default".to_owned());
     expected.sort();
-    if found != expected {
+    // A store of the earlier layout lacks only the journal, which opening adds.
+    let lacks_journal = !found.iter().any(|cf| cf == CF_JOURNAL)
+        && expected
+            .iter()
+            .filter(|cf| *cf != CF_JOURNAL)
+            .eq(found.iter());
+    if found != expected && !lacks_journal {
         if options.allow_reset {
             return reset(dir, options, "its column families differ");
         }
@@ -132,7 +143,7 @@ fn open_existing(dir: &Path, options: &OpenOptions) -> Result<DB, StateError> {
             expected: expected.join(", "),
         });
     }
-    let db = open_with_families(dir, options, false)?;
+    let db = open_with_families(dir, options, lacks_journal)?;
     match read_marker(&db)? {
         Some(marker) if marker == FORMAT_MARKER => {
             info!(dir = %dir.display(), "state store opened");
@@ -176,6 +187,8 @@ fn create(dir: &Path, options: &OpenOptions) -> Result<DB, StateError> {
     Ok(db)
 }
 
+/// Opens the database with our column families; `create` makes the
+/// database and the families it lacks.
 fn open_with_families(dir: &Path, options: &OpenOptions, create: bool) -> Result<DB, StateError> {
     let mut db_options = Options::default();
     db_options.create_if_missing(create);
@@ -196,7 +209,7 @@ fn family_options(name: &str, clock: &Clock) -> Options {
     let mut family = Options::default();
     family.set_compression_type(DBCompressionType::Lz4);
     let mut table = BlockBasedOptions::default();
-    if name != CF_AGGREGATES && name != CF_AUDIT_BY_TIME {
+    if name != CF_AGGREGATES && name != CF_AUDIT_BY_TIME && name != CF_JOURNAL {
         // Point lookups by id: a bloom filter skips files without the key.
         table.set_bloom_filter(10.0, false);
         // Every transaction looks up its own id, which is almost always

@@ -2,19 +2,20 @@
 //! consistent with the `aggregates` column family.
 //!
 //! Invariant: every bucket with index at or above `loaded_from` is complete
-//! in memory. It holds what RocksDB holds plus the deltas of transactions
-//! that applied but whose write has not finished (`pending`). A read or
-//! update that needs older buckets first loads them from RocksDB. That
-//! load is complete because buckets are dropped from memory only while
-//! `pending` is zero, so no write to them is still in flight.
+//! in memory. The settled buckets contain what RocksDB contains plus every
+//! delta written to the journal and not yet merged into RocksDB by a checkpoint
+//! (`unmerged` counts those). Deltas of transactions that applied but
+//! whose write has not finished are kept apart (`in_flight`), each under
+//! a token, so an aborted or failed transaction removes exactly its own.
+//! Reads fold both.
 //!
-//! A transaction that applied and then aborted, or whose write failed, left
-//! its delta in memory but not on disk. The series is then marked stale and
-//! reloaded from RocksDB once no other write to it is pending. Until then,
-//! reads include the aborted delta.
+//! A read or update that needs older buckets first loads them from
+//! RocksDB. That load is complete because buckets are dropped from memory,
+//! and the series evicted, only while nothing is in flight or unmerged: a
+//! series missing from memory has all its deltas in RocksDB.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rocksdb::{IteratorMode, ReadOptions, DB};
 
@@ -43,14 +44,30 @@ struct SeriesState {
     /// Set by eviction: the cell is out of the cache and must not be used.
     evicted: bool,
     /// Applied deltas whose write has not finished.
-    pending: u32,
-    /// A pending delta was aborted: reload once `pending` is zero.
-    stale: bool,
+    in_flight: Vec<InFlight>,
+    /// The token of the next applied delta.
+    next_token: u64,
+    /// Written deltas that no checkpoint has merged into RocksDB yet.
+    unmerged: u32,
     loaded_from: u64,
     /// The latest time the series was read or updated at; sets what to keep.
     latest_ms: i64,
-    /// Buckets by ascending index.
+    /// Settled buckets by ascending index.
     buckets: Vec<(u64, BucketValue)>,
+}
+
+/// One applied delta whose write has not finished.
+struct InFlight {
+    token: u64,
+    index: u64,
+    delta: BucketValue,
+}
+
+/// A delta applied to a series and not yet written: the series, and the
+/// token naming the delta there.
+pub(crate) struct Applied {
+    pub cell: Arc<SeriesCell>,
+    pub token: u64,
 }
 
 impl SeriesCell {
@@ -61,8 +78,9 @@ impl SeriesCell {
             last_used: AtomicU64::new(tick),
             state: Mutex::new(SeriesState {
                 evicted: false,
-                pending: 0,
-                stale: false,
+                in_flight: Vec::new(),
+                next_token: 0,
+                unmerged: 0,
                 loaded_from: NOT_LOADED,
                 latest_ms: 0,
                 buckets: Vec::new(),
@@ -82,24 +100,41 @@ impl SeriesCell {
         self.last_used.load(Ordering::Relaxed)
     }
 
-    /// Adds `delta` to the bucket of `now_ms`, marks it pending, and returns
-    /// the window's value including it. `None` when the cell was evicted.
+    /// Adds `delta` to the bucket of `now_ms` as in flight, and returns the
+    /// window's value including it, with the token naming the delta. `None`
+    /// when the cell was evicted.
     pub(crate) fn apply(
         &self,
         db: &DB,
         now_ms: i64,
         delta: &BucketValue,
-    ) -> Result<Option<AggregateValue>, StateError> {
+    ) -> Result<Option<(AggregateValue, u64)>, StateError> {
         let mut state = self.lock();
         if state.evicted {
             return Ok(None);
         }
+        if delta.kind() != self.spec.kind() {
+            return Err(StateError::corrupt(
+                CF_AGGREGATES,
+                &self.key,
+                format!(
+                    "a {} delta for a {} aggregate",
+                    delta.kind(),
+                    self.spec.kind()
+                ),
+            ));
+        }
         let (first, last) = self.spec.window_buckets(now_ms);
         self.load(&mut state, db, first)?;
-        state.add(last, delta)?;
-        state.pending += 1;
+        let token = state.next_token;
+        state.next_token += 1;
+        state.in_flight.push(InFlight {
+            token,
+            index: last,
+            delta: delta.clone(),
+        });
         state.latest_ms = state.latest_ms.max(now_ms);
-        Ok(Some(state.fold(self.spec.kind(), first, last)))
+        Ok(Some((state.fold(self.spec.kind(), first, last), token)))
     }
 
     /// Returns the window's value at `now_ms`. `None` when the cell was evicted.
@@ -112,34 +147,42 @@ impl SeriesCell {
         self.load(&mut state, db, first)?;
         state.latest_ms = state.latest_ms.max(now_ms);
         let value = state.fold(self.spec.kind(), first, last);
-        if state.pending == 0 {
-            state.prune(&self.spec);
-        }
+        state.prune_if_idle(&self.spec);
         Ok(Some(value))
     }
 
-    /// Records that one applied delta's write finished; `stale` when it did
-    /// not reach RocksDB (aborted or failed).
-    pub(crate) fn finish_pending(&self, stale: bool) {
+    /// Settles the delta of `token`, now written to the journal; it stays
+    /// unmerged until [`checkpointed`](Self::checkpointed).
+    pub(crate) fn written(&self, token: u64) {
         let mut state = self.lock();
-        state.pending = state.pending.saturating_sub(1);
-        state.stale |= stale;
-        if state.pending > 0 {
-            return;
-        }
-        if state.stale {
-            state.buckets.clear();
-            state.loaded_from = NOT_LOADED;
-            state.stale = false;
-        } else {
-            state.prune(&self.spec);
+        if let Some(delta) = state.take_in_flight(token) {
+            // Kinds were checked when the delta was applied, and loaded
+            // buckets are checked as they load, so the merge succeeds.
+            let _ = state.add(delta.index, &delta.delta);
+            state.unmerged += 1;
         }
     }
 
-    /// Marks the cell evicted unless it is busy or has pending writes.
+    /// Drops the delta of `token`, whose transaction aborted or whose write
+    /// failed.
+    pub(crate) fn discard(&self, token: u64) {
+        let mut state = self.lock();
+        state.take_in_flight(token);
+        state.prune_if_idle(&self.spec);
+    }
+
+    /// Records that a checkpoint merged one written delta into RocksDB.
+    pub(crate) fn checkpointed(&self) {
+        let mut state = self.lock();
+        state.unmerged = state.unmerged.saturating_sub(1);
+        state.prune_if_idle(&self.spec);
+    }
+
+    /// Marks the cell evicted unless it is busy, has deltas in flight, or
+    /// has deltas RocksDB lacks.
     pub(crate) fn try_evict(&self) -> bool {
         match self.state.try_lock() {
-            Ok(mut state) if state.pending == 0 => {
+            Ok(mut state) if state.is_idle() => {
                 state.evicted = true;
                 true
             }
@@ -199,6 +242,25 @@ impl SeriesCell {
 }
 
 impl SeriesState {
+    /// Returns whether memory holds nothing RocksDB lacks.
+    fn is_idle(&self) -> bool {
+        self.in_flight.is_empty() && self.unmerged == 0
+    }
+
+    fn take_in_flight(&mut self, token: u64) -> Option<InFlight> {
+        let at = self
+            .in_flight
+            .iter()
+            .position(|entry| entry.token == token)?;
+        Some(self.in_flight.swap_remove(at))
+    }
+
+    fn prune_if_idle(&mut self, spec: &AggregateSpec) {
+        if self.is_idle() {
+            self.prune(spec);
+        }
+    }
+
     fn add(&mut self, index: u64, delta: &BucketValue) -> Result<(), StateError> {
         match self.buckets.binary_search_by_key(&index, |(i, _)| *i) {
             Ok(at) => {
@@ -216,12 +278,19 @@ impl SeriesState {
         Ok(())
     }
 
+    /// Folds the settled and in-flight deltas of buckets `first..=last`.
     fn fold(&self, kind: AggregateKind, first: u64, last: u64) -> AggregateValue {
         let start = self.buckets.partition_point(|(i, _)| *i < first);
-        let window = self.buckets[start..]
+        let settled = self.buckets[start..]
             .iter()
             .take_while(|(i, _)| *i <= last)
             .map(|(_, value)| value);
+        let in_flight = self
+            .in_flight
+            .iter()
+            .filter(|entry| (first..=last).contains(&entry.index))
+            .map(|entry| &entry.delta);
+        let window = settled.chain(in_flight);
         let exact = |value| AggregateValue { value, exact: true };
         match kind {
             AggregateKind::Count | AggregateKind::Sum => {

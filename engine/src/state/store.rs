@@ -21,11 +21,11 @@ use super::options::OpenOptions;
 use super::rocks::{
     handle, open_db, CF_AUDIT, CF_AUDIT_BY_TIME, CF_CLEARANCES, CF_SEEN, COLUMN_FAMILIES,
 };
-use super::series::SeriesCell;
+use super::series::Applied;
 use super::spec::{check_time, AggregateSpec};
 use super::txn::{Begin, InFlightWait, Reservation};
 use super::writer::{
-    release_series, release_txn, CommitHandle, Ops, WriteRequest, Writer, WriterCounters,
+    discard_applied, release_txn, CommitHandle, Ops, WriteRequest, Writer, WriterCounters,
 };
 
 /// The engine's durable state: aggregates, seen transaction ids, the audit
@@ -82,6 +82,7 @@ impl StateStore {
     pub fn open(dir: impl AsRef<Path>, options: OpenOptions) -> Result<StateStore, StateError> {
         let dir = dir.as_ref().to_owned();
         let db = open_db(&dir, &options)?;
+        super::journal::replay(&db)?;
         let shared = Arc::new(Shared {
             db,
             dir,
@@ -90,7 +91,12 @@ impl StateStore {
             failure: OnceLock::new(),
             counters: WriterCounters::default(),
         });
-        let writer = Writer::start(Arc::clone(&shared), options.sync, options.max_group)?;
+        let writer = Writer::start(
+            Arc::clone(&shared),
+            options.sync,
+            options.max_group,
+            options.checkpoint_interval,
+        )?;
         Ok(StateStore {
             shared,
             writer: Arc::new(writer),
@@ -305,6 +311,15 @@ impl StateStore {
         Ok(())
     }
 
+    /// Merges the aggregate deltas written since the last checkpoint into
+    /// the `aggregates` column family now instead of at the next interval.
+    /// The handle resolves once that is written. Nothing depends on it for
+    /// durability; it lets a read of the column family, or an eviction,
+    /// happen without waiting for the interval.
+    pub fn checkpoint(&self) -> Result<CommitHandle, StateError> {
+        self.request(Ops::default(), true)
+    }
+
     /// Flushes memtables to SST files and syncs the write-ahead log, so a
     /// restart replays little. Durability does not depend on it.
     pub fn flush(&self) -> Result<(), StateError> {
@@ -371,15 +386,20 @@ impl StateStore {
         if let Some(record) = &request.txn {
             release_txn(&self.shared, &record.txn_id, None);
         }
-        release_series(&request.touched, false);
+        discard_applied(&request.touched);
     }
 
     fn write(&self, ops: Ops) -> Result<CommitHandle, StateError> {
+        self.request(ops, false)
+    }
+
+    fn request(&self, ops: Ops, checkpoint: bool) -> Result<CommitHandle, StateError> {
         let (ack, receiver) = oneshot::channel();
         self.send(WriteRequest {
             ops,
             txn: None,
             touched: Vec::new(),
+            checkpoint,
             ack,
         })?;
         Ok(CommitHandle::new(receiver))
@@ -433,11 +453,11 @@ impl Shared {
         series: &[u8],
         now_ms: i64,
         delta: &BucketValue,
-    ) -> Result<(Arc<SeriesCell>, AggregateValue), StateError> {
+    ) -> Result<(Applied, AggregateValue), StateError> {
         loop {
             let cell = self.cache.cell(spec, series);
-            if let Some(value) = cell.apply(&self.db, now_ms, delta)? {
-                return Ok((cell, value));
+            if let Some((value, token)) = cell.apply(&self.db, now_ms, delta)? {
+                return Ok((Applied { cell, token }, value));
             }
         }
     }

@@ -10,10 +10,10 @@ use super::audit::{AuditEntry, AuditRecord};
 use super::error::StateError;
 use super::keys::{append_bucket_key, append_series_key, append_time_key};
 use super::rocks::{CF_AGGREGATES, CF_AUDIT, CF_AUDIT_BY_TIME};
-use super::series::SeriesCell;
+use super::series::Applied;
 use super::spec::check_time;
 use super::store::StateStore;
-use super::writer::{release_series, release_txn, CommitHandle, OpKind, Ops, WriteRequest};
+use super::writer::{discard_applied, release_txn, CommitHandle, OpKind, Ops, WriteRequest};
 
 /// The outcome of [`StateStore::begin`] for a transaction id.
 pub enum Begin {
@@ -50,13 +50,12 @@ impl InFlightWait {
 ///
 /// Until commit, the deltas are in memory only: reads of the same series by
 /// other transactions include them, and nothing is on disk. Dropping the
-/// reservation without committing releases the id and discards the deltas
-/// (the series reload from RocksDB once no other write to them is pending).
+/// reservation without committing releases the id and discards the deltas.
 pub struct Reservation {
     store: StateStore,
     txn_id: Box<str>,
     ops: Ops,
-    touched: Vec<Arc<SeriesCell>>,
+    touched: Vec<Applied>,
     finished: bool,
 }
 
@@ -102,18 +101,18 @@ impl Reservation {
         for (update, delta) in updates.iter().zip(deltas) {
             series.clear();
             append_series_key(&mut series, update.spec.prefix(), update.key);
-            let (cell, value) = self
-                .store
-                .shared()
-                .apply(update.spec, &series, now_ms, &delta)?;
+            let (applied, value) =
+                self.store
+                    .shared()
+                    .apply(update.spec, &series, now_ms, &delta)?;
             let bucket = update.spec.bucket_index(now_ms);
             self.ops.push_with(
                 OpKind::Merge,
                 CF_AGGREGATES,
-                |key| append_bucket_key(key, cell.key(), bucket),
+                |key| append_bucket_key(key, applied.cell.key(), bucket),
                 |value| delta.encode_into(value),
             );
-            self.touched.push(cell);
+            self.touched.push(applied);
             values.push(value);
         }
         Ok(values)
@@ -158,6 +157,7 @@ impl Reservation {
             ops: std::mem::take(&mut self.ops),
             txn: Some(record),
             touched: std::mem::take(&mut self.touched),
+            checkpoint: false,
             ack,
         };
         self.store.send(request)?;
@@ -169,7 +169,7 @@ impl Drop for Reservation {
     fn drop(&mut self) {
         if !self.finished {
             release_txn(self.store.shared(), &self.txn_id, None);
-            release_series(&self.touched, false);
+            discard_applied(&self.touched);
         }
     }
 }

@@ -7,13 +7,17 @@
 //! batch is atomic, so each transaction's aggregate updates and audit
 //! record are written all together or not at all.
 //!
+//! Aggregate updates go into the group's journal record rather than into
+//! the `aggregates` family. The writer merges them there, summed per
+//! bucket, at each checkpoint (`journal.rs`).
+//!
 //! Under [`SyncPolicy::EveryBatch`] the fsync runs on a second thread, so
 //! the writer fills the next group's batch while the previous one syncs.
 //! The WAL is one sequential file, so one fsync covers every group written
 //! before it. The sync thread takes all groups waiting, syncs once, and
 //! completes them in order. A group is visible to RocksDB reads before its
-//! fsync ends, but its transaction ids stay in the in-flight map and its
-//! series stay pending until then, so no caller acts on it early.
+//! fsync ends, but its transaction ids stay in the in-flight map until
+//! then, so no caller acts on it early.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -29,10 +33,12 @@ use tokio::sync::oneshot;
 use tracing::{error, info};
 
 use super::audit::AuditRecord;
+use super::bucket::BucketValue;
 use super::error::StateError;
+use super::journal::{append_delta, Journal};
 use super::options::SyncPolicy;
-use super::rocks::{handle, COLUMN_FAMILIES};
-use super::series::SeriesCell;
+use super::rocks::{handle, CF_AGGREGATES, CF_JOURNAL, COLUMN_FAMILIES};
+use super::series::Applied;
 use super::store::Shared;
 
 /// The kind of a RocksDB operation.
@@ -133,8 +139,10 @@ pub(crate) struct WriteRequest {
     /// The transaction's record: its id is released from the in-flight map
     /// after the write, and callers waiting on that id receive the record.
     pub txn: Option<Arc<AuditRecord>>,
-    /// Series with a pending delta from this commit.
-    pub touched: Vec<Arc<SeriesCell>>,
+    /// The deltas this commit applied to series, in flight until written.
+    pub touched: Vec<Applied>,
+    /// Run a checkpoint once this group is written, before acknowledging.
+    pub checkpoint: bool,
     pub ack: oneshot::Sender<Result<(), StateError>>,
 }
 
@@ -144,6 +152,7 @@ pub(crate) struct WriterCounters {
     pub groups: AtomicU64,
     pub commits: AtomicU64,
     pub syncs: AtomicU64,
+    pub checkpoints: AtomicU64,
 }
 
 /// A thread fed by one channel. Dropping it closes the channel; the thread
@@ -202,10 +211,12 @@ impl Writer {
         shared: Arc<Shared>,
         policy: SyncPolicy,
         max_group: usize,
+        checkpoint_interval: Duration,
     ) -> Result<Writer, StateError> {
         let dir = shared.dir.clone();
         let worker = Worker::start("state-writer", move |receiver| {
-            run(&shared, &receiver, policy, max_group.max(1))
+            let mut journal = Journal::new(checkpoint_interval);
+            run(&shared, &receiver, policy, max_group.max(1), &mut journal)
         })
         .map_err(|source| StateError::Io {
             dir,
@@ -282,6 +293,7 @@ fn run(
     receiver: &Receiver<WriteRequest>,
     policy: SyncPolicy,
     max_group: usize,
+    journal: &mut Journal,
 ) {
     let syncer = match policy {
         SyncPolicy::EveryBatch => match start_syncer(Arc::clone(shared)) {
@@ -299,8 +311,12 @@ fn run(
         unsynced: false,
     };
     loop {
-        // Wait for a request, or until an interval sync is due.
-        let first = match clock.wait_limit() {
+        // Wait for a request, or until an interval sync or a checkpoint is due.
+        let limit = match (clock.wait_limit(), journal.wait_limit()) {
+            (Some(sync), Some(checkpoint)) => Some(sync.min(checkpoint)),
+            (sync, checkpoint) => sync.or(checkpoint),
+        };
+        let first = match limit {
             Some(limit) => match receiver.recv_timeout(limit) {
                 Ok(request) => Some(request),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -323,17 +339,26 @@ fn run(
             }
             match &syncer {
                 Some(syncer) => {
-                    let result = write_group(shared, &group, false);
+                    let result = write_group(shared, &mut group, false, journal);
+                    if group.iter().any(|request| request.checkpoint) {
+                        checkpoint(shared, journal);
+                    }
                     // The sync thread stops only when `syncer` is dropped below.
                     let _ = syncer.send(Written { group, result });
                 }
                 None => {
                     let sync = policy == SyncPolicy::EveryBatch;
-                    let result = write_group(shared, &group, sync);
+                    let result = write_group(shared, &mut group, sync, journal);
+                    if group.iter().any(|request| request.checkpoint) {
+                        clock.unsynced |= checkpoint(shared, journal);
+                    }
                     clock.unsynced |= result.is_ok() && !sync;
                     complete(shared, group, result);
                 }
             }
+        }
+        if journal.due() {
+            checkpoint(shared, journal);
         }
         if clock.sync_due() {
             sync_wal(shared, &mut clock);
@@ -341,6 +366,9 @@ fn run(
     }
     // Joins the sync thread after it synced and completed every group.
     drop(syncer);
+    if checkpoint(shared, journal) {
+        clock.unsynced = true;
+    }
     if clock.unsynced || policy == SyncPolicy::None {
         sync_wal(shared, &mut clock);
     }
@@ -350,8 +378,23 @@ fn run(
         groups = counters.groups.load(Ordering::Relaxed),
         commits = counters.commits.load(Ordering::Relaxed),
         syncs = counters.syncs.load(Ordering::Relaxed),
+        checkpoints = counters.checkpoints.load(Ordering::Relaxed),
         "state writer stopped"
     );
+}
+
+/// Runs a checkpoint; returns whether it wrote a batch.
+fn checkpoint(shared: &Shared, journal: &mut Journal) -> bool {
+    match journal.checkpoint(&shared.db, &shared.failure) {
+        Ok(written) => {
+            if written {
+                shared.counters.checkpoints.fetch_add(1, Ordering::Relaxed);
+            }
+            written
+        }
+        // Logged where it failed; every later write is rejected.
+        Err(_) => false,
+    }
 }
 
 /// A written group on its way to the sync thread.
@@ -396,7 +439,31 @@ fn sync_loop(shared: &Shared, receiver: &Receiver<Written>) {
     }
 }
 
-fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<(), StateError> {
+/// Writes a group as one batch. Its aggregate merges become one journal
+/// record. Once written, their deltas join the journal's sums and settle
+/// in their series, which the journal keeps until the next checkpoint.
+fn write_group(
+    shared: &Shared,
+    group: &mut [WriteRequest],
+    sync: bool,
+    journal: &mut Journal,
+) -> Result<(), StateError> {
+    write_batch(shared, group, sync, journal)?;
+    for request in group.iter_mut() {
+        for applied in request.touched.drain(..) {
+            applied.cell.written(applied.token);
+            journal.hold(applied.cell);
+        }
+    }
+    Ok(())
+}
+
+fn write_batch(
+    shared: &Shared,
+    group: &[WriteRequest],
+    sync: bool,
+    journal: &mut Journal,
+) -> Result<(), StateError> {
     if let Some(reason) = shared.failure.get() {
         return Err(StateError::Failed {
             reason: reason.clone(),
@@ -411,7 +478,18 @@ fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<()
     // list search. Ops are ranked by family position, then key, then their
     // place in the group, so writes to one key keep their order.
     let mut ops: Vec<(usize, Op<'_>)> = Vec::new();
+    let mut record = Vec::new();
+    let mut deltas: Vec<(&[u8], BucketValue)> = Vec::new();
     for op in group.iter().flat_map(|request| request.ops.iter()) {
+        if op.kind == OpKind::Merge && op.cf == CF_AGGREGATES {
+            // A delta that does not decode goes to RocksDB as it is, whose
+            // merge operator then reports its key.
+            if let Ok(delta) = BucketValue::decode(op.value) {
+                append_delta(&mut record, op.key, op.value);
+                deltas.push((op.key, delta));
+                continue;
+            }
+        }
         let family = COLUMN_FAMILIES
             .iter()
             .position(|name| *name == op.cf)
@@ -433,7 +511,13 @@ fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<()
         .iter()
         .map(|(_, op)| op.key.len() + op.value.len() + BATCH_RECORD_OVERHEAD)
         .sum();
-    let mut batch = WriteBatch::with_capacity_bytes(BATCH_HEADER + bytes);
+    let mut batch = WriteBatch::with_capacity_bytes(
+        BATCH_HEADER + bytes + record.len() + BATCH_RECORD_OVERHEAD + 8,
+    );
+    let journal_key = (!record.is_empty()).then(|| journal.take_key());
+    if let Some(key) = journal_key {
+        batch.put_cf(handle(&shared.db, CF_JOURNAL)?, key.to_be_bytes(), &record);
+    }
     for index in order {
         let (family, op) = ops[index];
         let cf = handles[family];
@@ -450,6 +534,7 @@ fn write_group(shared: &Shared, group: &[WriteRequest], sync: bool) -> Result<()
         let _ = shared.failure.set(source.to_string());
         return Err(StateError::Write { source });
     }
+    journal.add(deltas);
     shared.counters.groups.fetch_add(1, Ordering::Relaxed);
     shared
         .counters
@@ -487,7 +572,8 @@ fn complete(shared: &Shared, group: Vec<WriteRequest>, result: Result<(), StateE
             let txn_id = record.txn_id.clone();
             release_txn(shared, &txn_id, outcome.is_ok().then_some(record));
         }
-        release_series(&request.touched, outcome.is_ok());
+        // A written group's deltas left `touched` when it was written.
+        discard_applied(&request.touched);
         let _ = request.ack.send(outcome);
     }
 }
@@ -502,11 +588,10 @@ pub(crate) fn release_txn(shared: &Shared, txn_id: &str, committed: Option<Arc<A
     }
 }
 
-/// Ends one pending delta on each series. `written` is true when the delta
-/// reached RocksDB.
-pub(crate) fn release_series(touched: &[Arc<SeriesCell>], written: bool) {
-    for cell in touched {
-        cell.finish_pending(!written);
+/// Drops applied deltas that will not be written.
+pub(crate) fn discard_applied(touched: &[Applied]) {
+    for applied in touched {
+        applied.cell.discard(applied.token);
     }
 }
 
