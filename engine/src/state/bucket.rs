@@ -11,8 +11,9 @@
 //! | 4   | max                    | u64 LE                         |
 //! | 5   | distinct, sketch       | 1024 HyperLogLog registers     |
 //!
-//! The same encoding serves as the stored value and as the merge operand a
-//! transaction writes, because combining is associative and commutative:
+//! The same encoding serves as the stored value, as a transaction's delta
+//! in the journal, and as the merge operand a checkpoint writes, because
+//! combining is associative and commutative:
 //! addition for count and sum, maximum for max, set union for distinct.
 
 use rocksdb::MergeOperands;
