@@ -5,23 +5,26 @@
 //! sequence number, that contains every aggregate delta of the group. It is
 //! in the same atomic batch as the group's audit records, so a commit is
 //! durable exactly as before. The writer thread also sums the deltas per
-//! bucket in memory. At each checkpoint it writes one merge operand per
-//! bucket touched since the previous checkpoint, and deletes the journal
-//! records those sums cover, again in one atomic batch. Opening a store
-//! merges whatever journal records a crash left behind before anything
-//! reads an aggregate.
+//! bucket in memory. A checkpoint seals those sums and writes one merge
+//! operand per bucket, in key order, a chunk of [`CHUNK`] buckets between
+//! one group write and the next, so commits wait for one chunk at a time.
+//! Each chunk but the last also stores a progress marker in `meta` (the
+//! journal records covered and the last bucket merged). The last chunk
+//! deletes those journal records and the marker. Opening a store merges
+//! whatever journal records a crash left behind, skipping the deltas the
+//! marker records as merged, before anything reads an aggregate.
 //!
-//! A checkpoint runs when [`OpenOptions::checkpoint_interval`] has passed
-//! since the last one, when the sums reach [`MAX_SUMS`] buckets, and when
-//! the store closes. A hot account then costs one memtable insert per
-//! bucket per checkpoint instead of one per transaction, and the memtable
-//! flushes have fewer merge operands to combine.
+//! A checkpoint begins when [`OpenOptions::checkpoint_interval`] has passed
+//! since the last one began, when the sums reach [`MAX_SUMS`] buckets, on
+//! request, and when the store closes. A hot account then costs one
+//! memtable insert per bucket per checkpoint instead of one per
+//! transaction, and the memtable flushes have fewer merge operands to
+//! combine.
 //!
-//! Reads stay consistent because a series touched since the last
-//! checkpoint stays pending until that checkpoint is written: the cache
-//! neither evicts nor prunes it, so its deltas not yet in RocksDB are in
-//! memory, and a series missing from the cache has all its deltas in the
-//! `aggregates` family.
+//! Reads stay consistent because a series keeps its written deltas in
+//! memory until a finished checkpoint has merged them: the cache neither
+//! evicts nor prunes it until then, so a series missing from the cache has
+//! all its deltas in the `aggregates` family.
 //!
 //! [`OpenOptions::checkpoint_interval`]: super::OpenOptions::checkpoint_interval
 
@@ -35,7 +38,7 @@ use tracing::{debug, error, info};
 
 use super::bucket::BucketValue;
 use super::error::StateError;
-use super::rocks::{handle, CF_AGGREGATES, CF_JOURNAL};
+use super::rocks::{handle, CF_AGGREGATES, CF_JOURNAL, CF_META};
 use super::series::SeriesCell;
 
 /// Summed buckets at which a checkpoint runs before its interval is up, to
@@ -44,6 +47,15 @@ pub(crate) const MAX_SUMS: usize = 1 << 18;
 
 /// Journal records merged per batch when a store opens.
 const REPLAY_BATCH: usize = 1024;
+
+/// Summed buckets a checkpoint writes per batch. The writer writes one
+/// chunk between group writes, so a checkpoint holds up commits for one
+/// chunk's write at a time rather than for all of it.
+const CHUNK: usize = 2048;
+
+/// The key in `meta` of the progress marker of a checkpoint written in
+/// part.
+const PROGRESS_KEY: &[u8] = b"checkpoint_progress";
 
 /// Appends one delta to a journal record: the bucket key and the encoded
 /// delta, each after its length as 4 bytes little-endian.
@@ -95,21 +107,48 @@ fn take_part<'a>(record: &mut &'a [u8], part_name: &str) -> Result<&'a [u8], Str
 /// The writer thread's journal state: deltas written to the journal and
 /// not yet merged into the `aggregates` family.
 pub(crate) struct Journal {
-    /// Summed deltas by bucket key.
+    /// Summed deltas by bucket key, of the records from `first_open` on.
     sums: HashMap<Box<[u8]>, BucketValue, RandomState>,
     /// Deltas whose kind differs from the sum already under their key. The
     /// merge operator rejects such a pair too; keeping them apart lets it
     /// report the key rather than this thread dropping a delta.
     apart: Vec<(Box<[u8]>, Vec<u8>)>,
-    /// The first journal key not yet covered by a checkpoint.
+    /// The first journal key that no checkpoint covers yet.
     first_open: Option<u64>,
     /// The key of the next journal record.
     next_key: u64,
-    /// One cell per delta since the last checkpoint; each is released, and
-    /// so made evictable, once the checkpoint is written.
+    /// One cell per delta since the last checkpoint began; each is
+    /// released, and so made evictable, once that delta is merged.
     unmerged_cells: Vec<Arc<SeriesCell>>,
+    /// The checkpoint being written, chunk by chunk.
+    running: Option<Checkpoint>,
     last_checkpoint: Instant,
     interval: Duration,
+}
+
+/// The outcome of one [`Journal::step`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Nothing awaited a checkpoint.
+    Idle,
+    /// Wrote a chunk; the checkpoint goes on.
+    Chunk,
+    /// Wrote the last chunk of a checkpoint.
+    Finished,
+}
+
+/// A checkpoint under way: the sums of journal records `first..end`,
+/// written in key order a chunk at a time between group writes.
+struct Checkpoint {
+    /// Journal records covered; `None` when only cells await release.
+    range: Option<(u64, u64)>,
+    /// Encoded sums by key, sorted; equal keys are adjacent.
+    entries: Vec<(Box<[u8]>, Vec<u8>)>,
+    /// Entries before this one are written.
+    written: usize,
+    cells: Vec<Arc<SeriesCell>>,
+    started: Instant,
+    chunks: u32,
 }
 
 impl Journal {
@@ -120,6 +159,7 @@ impl Journal {
             first_open: None,
             next_key: 0,
             unmerged_cells: Vec::new(),
+            running: None,
             last_checkpoint: Instant::now(),
             interval,
         }
@@ -149,109 +189,212 @@ impl Journal {
         }
     }
 
-    /// Holds a series with a written delta until the next checkpoint.
+    /// Keeps a series with a written delta until a checkpoint merges it.
     pub(crate) fn hold(&mut self, cell: Arc<SeriesCell>) {
         self.unmerged_cells.push(cell);
     }
 
-    /// Returns whether anything awaits a checkpoint.
+    /// Returns whether deltas await a checkpoint that has not begun.
     fn is_open(&self) -> bool {
         self.first_open.is_some() || !self.unmerged_cells.is_empty()
     }
 
-    /// Returns whether a checkpoint is due now.
+    /// Returns whether a chunk should be written now: a checkpoint is under
+    /// way, or one is due.
     pub(crate) fn due(&self) -> bool {
-        self.is_open()
-            && (self.sums.len() >= MAX_SUMS || self.last_checkpoint.elapsed() >= self.interval)
+        self.running.is_some()
+            || (self.is_open()
+                && (self.sums.len() >= MAX_SUMS || self.last_checkpoint.elapsed() >= self.interval))
     }
 
-    /// Returns how long until a checkpoint is due, or `None` when nothing
-    /// awaits one.
+    /// Returns how long the writer may wait before [`due`](Self::due), or
+    /// `None` when nothing awaits a checkpoint.
     pub(crate) fn wait_limit(&self) -> Option<Duration> {
+        if self.running.is_some() {
+            return Some(Duration::ZERO);
+        }
         self.is_open()
             .then(|| self.interval.saturating_sub(self.last_checkpoint.elapsed()))
     }
 
-    /// Merges the sums into the `aggregates` family and deletes the journal
-    /// records they cover, in one batch, then releases the held series.
-    /// The batch is not synced: until a later sync, a crash leaves the
-    /// journal records, which the next open merges. Returns whether a
-    /// batch was written.
-    pub(crate) fn checkpoint(
+    /// Writes the next chunk of the running checkpoint, beginning one when
+    /// none runs and deltas await one.
+    ///
+    /// No batch is synced: until a later sync, a crash leaves the journal
+    /// records and the progress marker as of the last chunk written, and
+    /// the next open merges the rest.
+    pub(crate) fn step(
         &mut self,
         db: &DB,
         failure: &std::sync::OnceLock<String>,
-    ) -> Result<bool, StateError> {
+    ) -> Result<Step, StateError> {
+        if self.running.is_none() {
+            if !self.is_open() {
+                return Ok(Step::Idle);
+            }
+            self.begin();
+        }
+        let Some(running) = self.running.as_mut() else {
+            return Ok(Step::Idle);
+        };
+        write_chunk(db, failure, running)?;
+        if running.written < running.entries.len() {
+            return Ok(Step::Chunk);
+        }
+        if let Some(done) = self.running.take() {
+            debug!(
+                buckets = done.entries.len(),
+                series_deltas = done.cells.len(),
+                chunks = done.chunks,
+                micros = done.started.elapsed().as_micros() as u64,
+                "aggregate checkpoint written"
+            );
+            // A failed chunk returned above, so its series keep their
+            // unmerged count and stay in memory with their deltas. The
+            // next open merges the journal.
+            for cell in done.cells {
+                cell.checkpointed();
+            }
+        }
+        Ok(Step::Finished)
+    }
+
+    /// Seals the open sums into a running checkpoint.
+    fn begin(&mut self) {
         self.last_checkpoint = Instant::now();
-        if !self.is_open() {
-            return Ok(false);
-        }
-        let unmerged_cells = std::mem::take(&mut self.unmerged_cells);
-        let started = Instant::now();
-        let buckets = self.sums.len() + self.apart.len();
-        self.write(db, failure)?;
-        debug!(
-            buckets,
-            series_deltas = unmerged_cells.len(),
-            micros = started.elapsed().as_micros() as u64,
-            "aggregate checkpoint written"
-        );
-        // A failed write returned above, so the series keep their unmerged
-        // count and stay in memory with their deltas. The next open merges
-        // the journal.
-        for cell in unmerged_cells {
-            cell.checkpointed();
-        }
-        Ok(true)
-    }
-
-    fn write(&mut self, db: &DB, failure: &std::sync::OnceLock<String>) -> Result<(), StateError> {
-        if let Some(reason) = failure.get() {
-            return Err(StateError::Failed {
-                reason: reason.clone(),
-            });
-        }
-        let aggregates = handle(db, CF_AGGREGATES)?;
-        let journal = handle(db, CF_JOURNAL)?;
-
-        let mut sums: Vec<(Box<[u8]>, BucketValue)> = self.sums.drain().collect();
+        let mut entries: Vec<(Box<[u8]>, Vec<u8>)> = self
+            .sums
+            .drain()
+            .map(|(key, sum)| (key, sum.encode()))
+            .chain(self.apart.drain(..))
+            .collect();
         // In key order, consecutive memtable inserts share most of their
-        // skip list search.
-        sums.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut batch = WriteBatch::default();
-        let mut value = Vec::new();
-        for (key, sum) in &sums {
-            value.clear();
-            sum.encode_into(&mut value);
-            batch.merge_cf(aggregates, key, &value);
-        }
-        for (key, delta) in self.apart.drain(..) {
-            batch.merge_cf(aggregates, key, delta);
-        }
-        if let Some(first) = self.first_open.take() {
-            batch.delete_range_cf(journal, first.to_be_bytes(), self.next_key.to_be_bytes());
-        }
-
-        db.write_opt(batch, &WriteOptions::default())
-            .map_err(|source| {
-                error!(error = %source, "state checkpoint failed; rejecting further writes");
-                let _ = failure.set(source.to_string());
-                StateError::Write { source }
-            })
+        // skip list search, and a chunk boundary is one key.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        self.running = Some(Checkpoint {
+            range: self.first_open.take().map(|first| (first, self.next_key)),
+            entries,
+            written: 0,
+            cells: std::mem::take(&mut self.unmerged_cells),
+            started: Instant::now(),
+            chunks: 0,
+        });
     }
+}
+
+/// Writes the next chunk of `running` as one batch. A chunk ends after a
+/// run of equal keys. Every chunk but the last records in the progress
+/// marker how far the checkpoint got. The last deletes the journal records
+/// the checkpoint covers, and the marker.
+fn write_chunk(
+    db: &DB,
+    failure: &std::sync::OnceLock<String>,
+    running: &mut Checkpoint,
+) -> Result<(), StateError> {
+    if let Some(reason) = failure.get() {
+        return Err(StateError::Failed {
+            reason: reason.clone(),
+        });
+    }
+    let aggregates = handle(db, CF_AGGREGATES)?;
+    let journal = handle(db, CF_JOURNAL)?;
+    let meta = handle(db, CF_META)?;
+
+    let entries = &running.entries;
+    let mut end = (running.written + CHUNK).min(entries.len());
+    while end < entries.len() && end > 0 && entries[end].0 == entries[end - 1].0 {
+        end += 1;
+    }
+    let mut batch = WriteBatch::default();
+    for (key, value) in &entries[running.written..end] {
+        batch.merge_cf(aggregates, key, value);
+    }
+    match running.range {
+        Some((first, last_open)) if end < entries.len() => {
+            let marker = encode_progress(first, last_open, &entries[end - 1].0);
+            batch.put_cf(meta, PROGRESS_KEY, marker);
+        }
+        Some((first, last_open)) => {
+            batch.delete_range_cf(journal, first.to_be_bytes(), last_open.to_be_bytes());
+            batch.delete_cf(meta, PROGRESS_KEY);
+        }
+        None => {}
+    }
+
+    db.write_opt(batch, &WriteOptions::default())
+        .map_err(|source| {
+            error!(error = %source, "state checkpoint failed; rejecting further writes");
+            let _ = failure.set(source.to_string());
+            StateError::Write { source }
+        })?;
+    running.written = end;
+    running.chunks += 1;
+    Ok(())
+}
+
+/// The progress marker of a checkpoint written in part: its journal
+/// records `first..end`, and the last bucket key merged.
+struct Progress {
+    first: u64,
+    end: u64,
+    merged_through: Box<[u8]>,
+}
+
+fn encode_progress(first: u64, end: u64, merged_through: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + merged_through.len());
+    out.extend_from_slice(&first.to_be_bytes());
+    out.extend_from_slice(&end.to_be_bytes());
+    out.extend_from_slice(merged_through);
+    out
+}
+
+fn read_progress(db: &DB) -> Result<Option<Progress>, StateError> {
+    let meta = handle(db, CF_META)?;
+    let Some(value) = db
+        .get_cf(meta, PROGRESS_KEY)
+        .map_err(|source| StateError::Read {
+            cf: CF_META,
+            source,
+        })?
+    else {
+        return Ok(None);
+    };
+    let (Some((first, rest)), true) = (value.split_first_chunk::<8>(), value.len() >= 16) else {
+        return Err(StateError::corrupt(
+            CF_META,
+            PROGRESS_KEY,
+            format!(
+                "checkpoint progress marker has {} bytes, fewer than 16; restore the state \
+                 directory from a backup or start with an empty one",
+                value.len()
+            ),
+        ));
+    };
+    let (end, merged_through) = rest.split_at(8);
+    let mut end_bytes = [0u8; 8];
+    end_bytes.copy_from_slice(end);
+    Ok(Some(Progress {
+        first: u64::from_be_bytes(*first),
+        end: u64::from_be_bytes(end_bytes),
+        merged_through: merged_through.into(),
+    }))
 }
 
 /// Merges every journal record into the `aggregates` family and deletes
 /// it, in synced batches. Run when a store opens, before the writer starts
 /// and before any read: records are left only by a stop without the final
-/// checkpoint. Returns the number of records merged.
+/// checkpoint. Deltas that a checkpoint written in part already merged,
+/// as its progress marker records, are skipped. Returns the number of records
+/// merged.
 pub(crate) fn replay(db: &DB) -> Result<u64, StateError> {
     let aggregates = handle(db, CF_AGGREGATES)?;
     let journal = handle(db, CF_JOURNAL)?;
+    let progress = read_progress(db)?;
     let read_error = |source| StateError::Read {
         cf: CF_JOURNAL,
         source,
     };
+
     let mut merged = 0u64;
     let mut batch = WriteBatch::default();
     let mut range: Option<KeyRange> = None;
@@ -269,8 +412,19 @@ pub(crate) fn replay(db: &DB) -> Result<u64, StateError> {
                 ),
             )
         };
+        let number = <[u8; 8]>::try_from(&key[..])
+            .map(u64::from_be_bytes)
+            .map_err(|_| corrupt(format!("key has {} bytes, expected 8", key.len())))?;
+        // Buckets up to this key are merged for records the marker covers.
+        let merged_through = progress
+            .as_ref()
+            .filter(|marker| (marker.first..marker.end).contains(&number))
+            .map(|marker| &marker.merged_through[..]);
         for (bucket, delta) in decode_record(&record).map_err(corrupt)? {
             BucketValue::decode(delta).map_err(|reason| corrupt(format!("bad delta: {reason}")))?;
+            if merged_through.is_some_and(|through| bucket <= through) {
+                continue;
+            }
             batch.merge_cf(aggregates, bucket, delta);
         }
         range = Some(match range {
@@ -283,6 +437,11 @@ pub(crate) fn replay(db: &DB) -> Result<u64, StateError> {
             write_replayed(db, journal, &mut batch, range.take())?;
             in_batch = 0;
         }
+    }
+
+    if progress.is_some() {
+        // Deleted last, so a stop during the replay leaves it for the next.
+        batch.delete_cf(handle(db, CF_META)?, PROGRESS_KEY);
     }
     write_replayed(db, journal, &mut batch, range.take())?;
     if merged > 0 {
@@ -301,14 +460,16 @@ fn write_replayed(
     batch: &mut WriteBatch,
     range: Option<KeyRange>,
 ) -> Result<(), StateError> {
-    let Some((first, last)) = range else {
+    if let Some((first, last)) = range {
+        // The end bound is exclusive: the last key with a zero byte
+        // appended is the next key after it.
+        let mut end = last.into_vec();
+        end.push(0);
+        batch.delete_range_cf(journal, &first[..], &end[..]);
+    }
+    if batch.is_empty() {
         return Ok(());
-    };
-    // The end bound is exclusive: the last key with a zero byte appended
-    // is the next key after it.
-    let mut end = last.into_vec();
-    end.push(0);
-    batch.delete_range_cf(journal, &first[..], &end[..]);
+    }
     let mut sync = WriteOptions::default();
     sync.set_sync(true);
     db.write_opt(std::mem::take(batch), &sync)
@@ -318,6 +479,7 @@ fn write_replayed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::keys::{bucket_key, series_key};
     use crate::state::{
         AggregateKind, AggregateSpec, AggregateUpdate, AuditEntry, Begin, Contribution,
         OpenOptions, StateStore, SyncPolicy,
@@ -400,6 +562,82 @@ mod tests {
         let store = StateStore::open(dir.path().join("live"), options()).expect("reopen");
         assert_eq!(journal_records(&store), 0);
         assert_eq!(store.value(&spec, b"acct", T0).expect("read").value, 1111);
+    }
+
+    #[test]
+    fn partial_checkpoint_replays_the_rest() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let spec = AggregateSpec::new("count_1h", AggregateKind::Count, Duration::from_secs(3600))
+            .expect("valid spec");
+        let store = StateStore::open(dir.path().join("live"), options()).expect("open");
+        let db = &store.shared().db;
+        let bucket = spec.bucket_index(T0);
+        let names: Vec<String> = (0..CHUNK * 2 + 100).map(|i| format!("k{i}")).collect();
+        let keys: Vec<Vec<u8>> = names
+            .iter()
+            .map(|name| bucket_key(&series_key(spec.prefix(), name.as_bytes()), bucket))
+            .collect();
+
+        // A journal of its own, beside the store's idle one: two records
+        // that each count every key once, so every sum is 2.
+        let mut journal = Journal::new(Duration::from_secs(3600));
+        let failure = std::sync::OnceLock::new();
+        let one = BucketValue::Count(1).encode();
+        for _ in 0..2 {
+            let mut record = Vec::new();
+            let mut deltas = Vec::new();
+            for key in &keys {
+                append_delta(&mut record, key, &one);
+                deltas.push((&key[..], BucketValue::Count(1)));
+            }
+            let number = journal.take_key();
+            let family = handle(db, CF_JOURNAL).expect("journal family");
+            db.put_cf(family, number.to_be_bytes(), &record)
+                .expect("write the record");
+            journal.add(deltas);
+        }
+        assert_eq!(
+            journal.step(db, &failure).expect("first chunk"),
+            Step::Chunk
+        );
+        assert!(read_progress(db).expect("read marker").is_some());
+
+        // What a crash after the first chunk leaves.
+        let copy = dir.path().join("copy");
+        rocksdb::checkpoint::Checkpoint::new(db)
+            .expect("checkpoint object")
+            .create_checkpoint(&copy)
+            .expect("copy the store");
+        let reopened = StateStore::open(&copy, options()).expect("open the copy");
+        let samples = [0, CHUNK - 1, CHUNK, CHUNK + 1, names.len() - 1];
+        for name in samples.map(|i| &names[i]) {
+            let value = reopened.value(&spec, name.as_bytes(), T0).expect("read");
+            assert_eq!(value.value, 2, "{name} in the copy");
+        }
+        assert_eq!(journal_records(&reopened), 0);
+        assert!(read_progress(&reopened.shared().db)
+            .expect("read")
+            .is_none());
+
+        // The live journal finishes in the same number of steps as chunks.
+        assert_eq!(
+            journal.step(db, &failure).expect("second chunk"),
+            Step::Chunk
+        );
+        assert_eq!(
+            journal.step(db, &failure).expect("last chunk"),
+            Step::Finished
+        );
+        assert_eq!(
+            journal.step(db, &failure).expect("nothing left"),
+            Step::Idle
+        );
+        assert!(read_progress(db).expect("read marker").is_none());
+        assert_eq!(journal_records(&store), 0);
+        for name in samples.map(|i| &names[i]) {
+            let value = store.value(&spec, name.as_bytes(), T0).expect("read");
+            assert_eq!(value.value, 2, "{name} in the live store");
+        }
     }
 
     #[test]

@@ -35,7 +35,7 @@ use tracing::{error, info};
 use super::audit::AuditRecord;
 use super::bucket::BucketValue;
 use super::error::StateError;
-use super::journal::{append_delta, Journal};
+use super::journal::{append_delta, Journal, Step};
 use super::options::SyncPolicy;
 use super::rocks::{handle, CF_AGGREGATES, CF_JOURNAL, COLUMN_FAMILIES};
 use super::series::Applied;
@@ -341,7 +341,7 @@ fn run(
                 Some(syncer) => {
                     let result = write_group(shared, &mut group, false, journal);
                     if group.iter().any(|request| request.checkpoint) {
-                        checkpoint(shared, journal);
+                        checkpoint_all(shared, journal);
                     }
                     // The sync thread stops only when `syncer` is dropped below.
                     let _ = syncer.send(Written { group, result });
@@ -350,7 +350,7 @@ fn run(
                     let sync = policy == SyncPolicy::EveryBatch;
                     let result = write_group(shared, &mut group, sync, journal);
                     if group.iter().any(|request| request.checkpoint) {
-                        clock.unsynced |= checkpoint(shared, journal);
+                        clock.unsynced |= checkpoint_all(shared, journal);
                     }
                     clock.unsynced |= result.is_ok() && !sync;
                     complete(shared, group, result);
@@ -358,7 +358,7 @@ fn run(
             }
         }
         if journal.due() {
-            checkpoint(shared, journal);
+            checkpoint_step(shared, journal);
         }
         if clock.sync_due() {
             sync_wal(shared, &mut clock);
@@ -366,7 +366,7 @@ fn run(
     }
     // Joins the sync thread after it synced and completed every group.
     drop(syncer);
-    if checkpoint(shared, journal) {
+    if checkpoint_all(shared, journal) {
         clock.unsynced = true;
     }
     if clock.unsynced || policy == SyncPolicy::None {
@@ -383,18 +383,28 @@ fn run(
     );
 }
 
-/// Runs a checkpoint; returns whether it wrote a batch.
-fn checkpoint(shared: &Shared, journal: &mut Journal) -> bool {
-    match journal.checkpoint(&shared.db, &shared.failure) {
-        Ok(written) => {
-            if written {
+/// Writes one chunk of a checkpoint; returns what it did.
+fn checkpoint_step(shared: &Shared, journal: &mut Journal) -> Step {
+    match journal.step(&shared.db, &shared.failure) {
+        Ok(step) => {
+            if step == Step::Finished {
                 shared.counters.checkpoints.fetch_add(1, Ordering::Relaxed);
             }
-            written
+            step
         }
         // Logged where it failed; every later write is rejected.
-        Err(_) => false,
+        Err(_) => Step::Idle,
     }
+}
+
+/// Writes checkpoints until no delta awaits one; returns whether it wrote
+/// anything.
+fn checkpoint_all(shared: &Shared, journal: &mut Journal) -> bool {
+    let mut wrote = false;
+    while checkpoint_step(shared, journal) != Step::Idle {
+        wrote = true;
+    }
+    wrote
 }
 
 /// A written group on its way to the sync thread.
