@@ -237,7 +237,14 @@ impl Journal {
         let Some(running) = self.running.as_mut() else {
             return Ok(Step::Idle);
         };
-        write_chunk(db, failure, running)?;
+        if let Err(error) = write_chunk(db, failure, running) {
+            // The store now rejects every write. Dropping the checkpoint
+            // keeps its series pinned in memory, with their deltas, and the
+            // writer from retrying it without pause; the next open merges
+            // the journal.
+            self.running = None;
+            return Err(error);
+        }
         if running.written < running.entries.len() {
             return Ok(Step::Chunk);
         }
@@ -249,9 +256,6 @@ impl Journal {
                 micros = done.started.elapsed().as_micros() as u64,
                 "aggregate checkpoint written"
             );
-            // A failed chunk returned above, so its series keep their
-            // unmerged count and stay in memory with their deltas. The
-            // next open merges the journal.
             for cell in done.cells {
                 cell.checkpointed();
             }
@@ -638,6 +642,47 @@ mod tests {
             let value = store.value(&spec, name.as_bytes(), T0).expect("read");
             assert_eq!(value.value, 2, "{name} in the live store");
         }
+    }
+
+    #[test]
+    fn failed_checkpoint_is_not_retried() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = StateStore::open(dir.path(), options()).expect("open");
+        let db = &store.shared().db;
+        let mut journal = Journal::new(Duration::from_secs(3600));
+        let key = journal.take_key();
+        let mut record = Vec::new();
+        append_delta(
+            &mut record,
+            b"series\0\0\0\0\0\0\0\x01",
+            &BucketValue::Count(1).encode(),
+        );
+        db.put_cf(
+            handle(db, CF_JOURNAL).expect("family"),
+            key.to_be_bytes(),
+            &record,
+        )
+        .expect("write the record");
+        journal.add(vec![(b"series\0\0\0\0\0\0\0\x01", BucketValue::Count(1))]);
+
+        let failure = std::sync::OnceLock::new();
+        failure.set("disk full".to_owned()).expect("first failure");
+        let error = journal
+            .step(db, &failure)
+            .expect_err("a failed store writes nothing");
+        assert!(error.to_string().contains("disk full"), "{error}");
+        assert_eq!(journal.step(db, &failure).expect("no retry"), Step::Idle);
+        assert!(!journal.due(), "a failed checkpoint is not due again");
+        assert_eq!(
+            journal.wait_limit(),
+            None,
+            "the writer may wait without limit"
+        );
+        assert_eq!(
+            journal_records(&store),
+            1,
+            "the record stays for the next open"
+        );
     }
 
     #[test]
