@@ -1167,3 +1167,66 @@ async fn replay_names_first_line_without_verdict() {
     );
     assert!(message.contains("line 2"), "{message}");
 }
+
+#[tokio::test]
+async fn small_messages_wait_for_a_slow_reader() {
+    // The client sends small transactions one DATA frame each and reads no
+    // verdict for a while, so the server stops reading and the frames
+    // queue in its receive window. Flow control must hold the client back;
+    // HTTP/2's guard against floods of small frames must not drop the
+    // connection.
+    let server = TestServer::start(|config, _| {
+        config.server.stream_concurrency = 1;
+        config.server.stream_buffer = 1;
+    })
+    .await;
+    let channel = tonic::transport::Endpoint::from_shared(server.grpc_url.clone())
+        .expect("valid url")
+        .initial_stream_window_size(65_535)
+        .connect()
+        .await
+        .expect("channel connects");
+    let mut client = screener_proto::v1::screener_client::ScreenerClient::new(channel);
+
+    const TOTAL: usize = 5_000;
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    let feed = tokio::spawn(async move {
+        for i in 0..TOTAL {
+            let transaction = Transaction {
+                end_to_end_id: format!("F-{i}"),
+                instructed_amount: Some(Amount {
+                    value: "1".into(),
+                    currency: "EUR".into(),
+                }),
+                debtor: Some(Party {
+                    name: "Anna Schmidt".into(),
+                    ..Party::default()
+                }),
+                ..Transaction::default()
+            };
+            if sender.send(transaction).await.is_err() {
+                break;
+            }
+            // Each message leaves as its own DATA frame.
+            tokio::task::yield_now().await;
+        }
+    });
+
+    let mut stream = client
+        .screen_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    // Setup wait, not a measurement: long enough for the windows to fill.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+
+    let mut answered = 0;
+    while let Some(verdict) = stream.next().await {
+        let verdict = verdict
+            .unwrap_or_else(|status| panic!("stream broken after {answered} verdicts: {status}"));
+        assert!(verdict.error.is_none(), "{verdict:?}");
+        answered += 1;
+    }
+    feed.await.expect("feed task");
+    assert_eq!(answered, TOTAL);
+}

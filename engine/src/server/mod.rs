@@ -19,6 +19,24 @@ use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::engine::Engine;
 
+/// HTTP/2 receive window of one stream: how many bytes a client may send
+/// that the server has not read yet.
+///
+/// The h2 crate drops a connection whose unread small DATA frames use up a
+/// budget of half the connection window, counting each frame under 256
+/// bytes as 256 minus its length. A client streaming small transactions,
+/// one frame each, to a server that has stopped reading (all of the
+/// stream's transactions in flight) fills the stream window with such
+/// frames. With hyper's default of 1 MiB for both windows, frames of 35
+/// bytes use the budget up after about 2,400 frames. A 256 KiB stream
+/// window against an 8 MiB connection window keeps even 35-byte frames
+/// within the budget for one stream, and 80-byte ones for seven.
+const STREAM_WINDOW_BYTES: u32 = 256 * 1024;
+
+/// HTTP/2 receive window of one connection; h2 sets the small-frame
+/// budget to half of it.
+const CONNECTION_WINDOW_BYTES: u32 = 8 * 1024 * 1024;
+
 /// A server that is listening; `shutdown` drains it.
 pub struct RunningServer {
     pub grpc_addr: SocketAddr,
@@ -115,6 +133,8 @@ impl RunningServer {
         let grpc_task = tokio::spawn(
             tonic::transport::Server::builder()
                 .tcp_nodelay(true)
+                .initial_stream_window_size(STREAM_WINDOW_BYTES)
+                .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
                 .add_service(health_service)
                 .add_service(reflection)
                 .add_service(screener)
