@@ -358,15 +358,10 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
         }
         out.flush()?;
         if let Err(status) = ended {
-            // The lines still without a verdict were never screened (or
-            // their verdicts were lost with the stream): name the first.
-            let first_unanswered = lock(&sent).unanswered.values().map(|(_, line)| *line).min();
-            let resend = first_unanswered
-                .map(|line| format!("; the first line without a verdict is {source}: line {line}"))
-                .unwrap_or_default();
             anyhow::bail!(
-                "ScreenStream failed: {}{resend}",
-                crate::loadgen::status_problem(&status)
+                "ScreenStream failed: {}{}",
+                crate::loadgen::status_problem(&status),
+                resend_from(&sent, &source)
             );
         }
     }
@@ -376,9 +371,11 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
         .map_err(|_| anyhow::anyhow!("the input reader panicked"))??;
     let expected = summary.sent;
     if answered + rejected < expected {
+        // A stream the server closed while shutting down, for example.
         anyhow::bail!(
-            "{} of {expected} transactions got no verdict",
-            expected - answered - rejected
+            "{} of {expected} transactions got no verdict{}",
+            expected - answered - rejected,
+            resend_from(&sent, &source)
         );
     }
     if rejected > 0 {
@@ -395,6 +392,16 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
     } else {
         2
     })
+}
+
+/// Names the first input line still without a verdict, to resend from
+/// there; empty when every sent line got one. Such lines were never
+/// screened, or their verdicts were lost with the stream.
+fn resend_from(sent: &SharedSent, source: &str) -> String {
+    let first_unanswered = lock(sent).unanswered.values().map(|(_, line)| *line).min();
+    first_unanswered
+        .map(|line| format!("; the first line without a verdict is {source}: line {line}"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1230,3 +1230,52 @@ async fn small_messages_wait_for_a_slow_reader() {
     feed.await.expect("feed task");
     assert_eq!(answered, TOTAL);
 }
+
+/// A server that shuts down mid-replay closes the stream without an
+/// error; the replay still names the first line to resend.
+#[tokio::test]
+async fn replay_after_shutdown_names_resend_line() {
+    let mut server = TestServer::start(|_, _| {}).await;
+    let lines: Vec<String> = (0..20_000)
+        .map(|i| replay_line(&format!("D-{i}"), "10.00"))
+        .collect();
+    let file = server.dir.path().join("long.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").expect("write file");
+    let args = screener::replay::ReplayArgs {
+        file,
+        server: server.grpc_url.clone(),
+        unary: false,
+    };
+    let replay = tokio::spawn(async move {
+        let mut out = Vec::new();
+        screener::replay::run_to(args, &mut out)
+            .await
+            .map_err(|error| format!("{error:#}"))
+    });
+
+    // Stop once the first transaction is stored, long before the last.
+    let mut admin = server.admin().await;
+    loop {
+        let first = GetVerdictRequest {
+            end_to_end_id: "D-0".into(),
+        };
+        if admin.get_verdict(first).await.is_ok() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    server.stop().await;
+
+    let message = replay
+        .await
+        .expect("replay task")
+        .expect_err("lines after the shutdown got no verdict");
+    assert!(message.contains("got no verdict"), "{message}");
+    let line: usize = message
+        .split("the first line without a verdict is ")
+        .nth(1)
+        .and_then(|rest| rest.rsplit("line ").next())
+        .and_then(|number| number.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no resend line in: {message}"));
+    assert!((2..=20_000).contains(&line), "{message}");
+}
