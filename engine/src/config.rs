@@ -610,11 +610,26 @@ fn locate_problem(
 fn plain_type_names(message: &str) -> String {
     let mut plain = message.to_string();
     for (rust, words) in [
-        ("expected usize", "expected a whole number, 0 or more"),
-        ("expected u64", "expected a whole number, 0 or more"),
-        ("expected u32", "expected a whole number, 0 or more"),
-        ("expected u16", "expected a whole number, 0 or more"),
-        ("expected u8", "expected a whole number, 0 or more"),
+        (
+            "expected usize",
+            "expected a whole number without sign or decimal point",
+        ),
+        (
+            "expected u64",
+            "expected a whole number without sign or decimal point",
+        ),
+        (
+            "expected u32",
+            "expected a whole number without sign or decimal point",
+        ),
+        (
+            "expected u16",
+            "expected a whole number without sign or decimal point",
+        ),
+        (
+            "expected u8",
+            "expected a whole number without sign or decimal point",
+        ),
         ("expected i64", "expected a whole number"),
         ("expected i32", "expected a whole number"),
         ("expected f64", "expected a number"),
@@ -986,6 +1001,21 @@ mod tests {
                 (other, _) => panic!("{value}: unexpected {:?}", other.map(|_| ())),
             }
         }
+        // A value that is no whole number fails before the range check, so
+        // its message must not state a range that contradicts it.
+        let message = Config::load(
+            None,
+            env(&[("SCREENER__STATE__CHECKPOINT_INTERVAL_MS", "abc")]),
+        )
+        .map(|_| ())
+        .expect_err("abc is no number")
+        .to_string();
+        assert!(message.contains("expected a whole number"), "{message}");
+        assert!(!message.contains("0 or more"), "{message}");
+        assert!(
+            message.contains("SCREENER__STATE__CHECKPOINT_INTERVAL_MS"),
+            "{message}"
+        );
     }
 
     #[test]
