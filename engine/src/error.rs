@@ -104,10 +104,7 @@ pub fn log_rejected(end_to_end_id: &str, error: &ServerError) {
     if matches!(error, ServerError::State(_)) {
         return;
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let Some(skipped) = LIMIT.admit(now) else {
+    let Some(skipped) = LIMIT.admit(unix_seconds()) else {
         return;
     };
     tracing::warn!(
@@ -118,6 +115,33 @@ pub fn log_rejected(end_to_end_id: &str, error: &ServerError) {
         rejections_not_logged_before = skipped,
         "transaction rejected"
     );
+}
+
+/// Maximum state store failures logged per second. Once a write fails,
+/// the store rejects every later one, so each transaction after it fails
+/// the same way. The rest are counted, and the count is logged with the
+/// next one logged.
+const STATE_FAILURES_LOGGED_PER_SECOND: u64 = 5;
+
+/// Logs a failure of the state store, at most
+/// [`STATE_FAILURES_LOGGED_PER_SECOND`] a second, so a full disk does not
+/// also flood the log with one line per transaction.
+pub fn log_state_failure(error: &impl std::fmt::Display) {
+    static LIMIT: RateLimit = RateLimit::new(STATE_FAILURES_LOGGED_PER_SECOND);
+    let Some(skipped) = LIMIT.admit(unix_seconds()) else {
+        return;
+    };
+    tracing::error!(
+        error = %error,
+        failures_not_logged_before = skipped,
+        "state store failed"
+    );
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Admits at most `per_second` events in each second of a clock.
@@ -163,6 +187,40 @@ impl RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_failures_do_not_flood_log() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use tracing_subscriber::layer::SubscriberExt;
+
+        struct Count(Arc<AtomicUsize>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Count {
+            fn on_event(
+                &self,
+                _event: &tracing::Event<'_>,
+                _context: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+
+        let logged = Arc::new(AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(Count(Arc::clone(&logged)));
+        tracing::subscriber::with_default(subscriber, || {
+            for _ in 0..1000 {
+                log_state_failure(&"No space left on device");
+            }
+        });
+        // The calls may straddle one second boundary, so at most two
+        // seconds' worth are logged.
+        let logged = logged.load(Ordering::Relaxed) as u64;
+        assert!(logged >= 1, "the first failure is logged");
+        assert!(
+            logged <= 2 * STATE_FAILURES_LOGGED_PER_SECOND,
+            "{logged} lines for 1000 failures"
+        );
+    }
 
     #[test]
     fn rate_limit_counts_what_it_skips() {

@@ -224,7 +224,7 @@ fn state_error(error: StateError) -> ServerError {
             ServerError::invalid("end_to_end_id", error.to_string())
         }
         other => {
-            tracing::error!(error = %other, "state store failed");
+            crate::error::log_state_failure(&other);
             ServerError::State(other.to_string())
         }
     }
