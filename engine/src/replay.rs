@@ -395,8 +395,8 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
 }
 
 /// Names the first input line still without a verdict, to resend from
-/// there; empty when every sent line got one. Such lines were never
-/// screened, or their verdicts were lost with the stream.
+/// there, or returns an empty string when every sent line got one. Such
+/// lines were never screened, or their verdicts were lost with the stream.
 fn resend_from(sent: &SharedSent, source: &str) -> String {
     let first_unanswered = lock(sent).unanswered.values().map(|(_, line)| *line).min();
     first_unanswered

@@ -264,3 +264,24 @@ fn corrupt_journal_record_named() {
     assert!(message.contains("0000000000000007"), "{message}");
     assert!(message.contains("backup"), "{message}");
 }
+
+#[test]
+fn short_progress_marker_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_one(dir.path());
+    {
+        let db = raw_db(dir.path());
+        let meta = db.cf_handle("meta").expect("the store has a meta family");
+        db.put_cf(meta, b"checkpoint_progress", [0u8; 10])
+            .expect("write a short marker");
+    }
+    let Err(error) = StateStore::open(dir.path(), fast_options()) else {
+        panic!("a short progress marker must fail the open");
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("progress marker has 10 bytes"),
+        "{message}"
+    );
+    assert!(message.contains("backup"), "{message}");
+}

@@ -587,7 +587,7 @@ fn small_cache_stays_correct() {
             let count = commit_count(&store, &txn_id, format!("k{key}").as_bytes(), T0);
             assert_eq!(count, round + 1, "{txn_id}");
         }
-        // Merged into RocksDB, the series may go; the next round reloads them.
+        // Merged into RocksDB, the series may go. The next round reloads them.
         checkpoint(&store);
     }
     // The next new series evicts the others.

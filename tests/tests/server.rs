@@ -1172,8 +1172,8 @@ async fn replay_names_first_line_without_verdict() {
 async fn small_messages_wait_for_a_slow_reader() {
     // The client sends small transactions one DATA frame each and reads no
     // verdict for a while, so the server stops reading and the frames
-    // queue in its receive window. Flow control must hold the client back;
-    // HTTP/2's guard against floods of small frames must not drop the
+    // queue in its receive window. Flow control must hold the client back,
+    // and HTTP/2's guard against floods of small frames must not drop the
     // connection.
     let server = TestServer::start(|config, _| {
         config.server.stream_concurrency = 1;

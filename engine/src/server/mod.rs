@@ -33,8 +33,8 @@ use crate::engine::Engine;
 /// within the budget for one stream, and 80-byte ones for seven.
 const STREAM_WINDOW_BYTES: u32 = 256 * 1024;
 
-/// HTTP/2 receive window of one connection; h2 sets the small-frame
-/// budget to half of it.
+/// HTTP/2 receive window of one connection. The h2 crate sets the
+/// small-frame budget to half of it.
 const CONNECTION_WINDOW_BYTES: u32 = 8 * 1024 * 1024;
 
 /// A server that is listening; `shutdown` drains it.

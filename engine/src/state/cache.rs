@@ -15,11 +15,11 @@ use super::spec::AggregateSpec;
 /// eviction pass walks about 4,600 series.
 const MAX_SHARDS: usize = 256;
 
-/// Series per shard at least: small caches keep one shard, so their
+/// Series per shard at least. Small caches keep one shard, so their
 /// eviction is as exact as the capacity.
 const MIN_SHARD_SERIES: usize = 1024;
 
-/// One shard: series by key. Keys come from clients, so every hasher is
+/// One shard of series by key. Keys come from clients, so every hasher is
 /// seeded at random and a client cannot choose keys that collide.
 type Shard = HashMap<Box<[u8]>, Arc<SeriesCell>, RandomState>;
 
@@ -165,7 +165,7 @@ mod tests {
         let mut total = 0;
         for shard in cache.shards.iter() {
             let len = shard.read().expect("lock").len();
-            assert!(len <= limit, "a shard holds {len}, limit {limit}");
+            assert!(len <= limit, "a shard contains {len}, limit {limit}");
             total += len;
         }
         assert_eq!(cache.len(), total, "the count follows the shards");
@@ -176,12 +176,12 @@ mod tests {
     fn recently_used_series_survive_eviction() {
         let cache = SeriesCache::new(MIN_SHARD_SERIES);
         let spec = spec();
-        let kept = cache.cell(&spec, b"hot");
+        let hot = cache.cell(&spec, b"hot");
         for key in 0..(MIN_SHARD_SERIES as u32) * 4 {
             cache.cell(&spec, &key.to_be_bytes());
             // Used again after every insert, so it is never the oldest.
             let again = cache.cell(&spec, b"hot");
-            assert!(Arc::ptr_eq(&kept, &again), "evicted after {key} inserts");
+            assert!(Arc::ptr_eq(&hot, &again), "evicted after {key} inserts");
         }
     }
 }

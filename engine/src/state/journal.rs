@@ -22,7 +22,7 @@
 //! combine.
 //!
 //! Reads stay consistent because a series keeps its written deltas in
-//! memory until a finished checkpoint has merged them: the cache neither
+//! memory until a finished checkpoint has merged them. The cache neither
 //! evicts nor prunes it until then, so a series missing from the cache has
 //! all its deltas in the `aggregates` family.
 //!
@@ -42,7 +42,8 @@ use super::rocks::{handle, CF_AGGREGATES, CF_JOURNAL, CF_META};
 use super::series::SeriesCell;
 
 /// Summed buckets at which a checkpoint runs before its interval is up, to
-/// bound the writer's memory: about 150 bytes each, so about 40 MiB.
+/// bound the writer's memory. At an estimated 150 bytes each, that is
+/// about 40 MiB.
 pub(crate) const MAX_SUMS: usize = 1 << 18;
 
 /// Journal records merged per batch when a store opens.
@@ -110,15 +111,15 @@ pub(crate) struct Journal {
     /// Summed deltas by bucket key, of the records from `first_open` on.
     sums: HashMap<Box<[u8]>, BucketValue, RandomState>,
     /// Deltas whose kind differs from the sum already under their key. The
-    /// merge operator rejects such a pair too; keeping them apart lets it
-    /// report the key rather than this thread dropping a delta.
+    /// merge operator rejects such a pair too, so they are kept apart for it
+    /// to report the key, rather than this thread dropping a delta.
     apart: Vec<(Box<[u8]>, Vec<u8>)>,
     /// The first journal key that no checkpoint covers yet.
     first_open: Option<u64>,
     /// The key of the next journal record.
     next_key: u64,
-    /// One cell per delta since the last checkpoint began; each is
-    /// released, and so made evictable, once that delta is merged.
+    /// One cell per delta since the last checkpoint began. Each is released,
+    /// and so made evictable, once that delta is merged.
     unmerged_cells: Vec<Arc<SeriesCell>>,
     /// The checkpoint being written, chunk by chunk.
     running: Option<Checkpoint>,
@@ -140,9 +141,9 @@ pub(crate) enum Step {
 /// A checkpoint under way: the sums of journal records `first..end`,
 /// written in key order a chunk at a time between group writes.
 struct Checkpoint {
-    /// Journal records covered; `None` when only cells await release.
+    /// Journal records covered, or `None` when only cells await release.
     range: Option<(u64, u64)>,
-    /// Encoded sums by key, sorted; equal keys are adjacent.
+    /// Encoded sums sorted by key, so equal keys are adjacent.
     entries: Vec<(Box<[u8]>, Vec<u8>)>,
     /// Entries before this one are written.
     written: usize,
@@ -220,7 +221,7 @@ impl Journal {
     /// Writes the next chunk of the running checkpoint, beginning one when
     /// none runs and deltas await one.
     ///
-    /// No batch is synced: until a later sync, a crash leaves the journal
+    /// No batch is synced. A crash before a later sync leaves the journal
     /// records and the progress marker as of the last chunk written, and
     /// the next open merges the rest.
     pub(crate) fn step(
@@ -238,9 +239,9 @@ impl Journal {
             return Ok(Step::Idle);
         };
         if let Err(error) = write_chunk(db, failure, running) {
-            // The store now rejects every write. Dropping the checkpoint
-            // keeps its series pinned in memory, with their deltas, and the
-            // writer from retrying it without pause; the next open merges
+            // The store now rejects every write, so the checkpoint is
+            // dropped rather than retried without pause. Its series stay
+            // pinned in memory with their deltas, and the next open merges
             // the journal.
             self.running = None;
             return Err(error);
@@ -305,21 +306,24 @@ fn write_chunk(
     let meta = handle(db, CF_META)?;
 
     let entries = &running.entries;
-    let mut end = (running.written + CHUNK).min(entries.len());
-    while end < entries.len() && end > 0 && entries[end].0 == entries[end - 1].0 {
-        end += 1;
+    let mut chunk_end = (running.written + CHUNK).min(entries.len());
+    while chunk_end < entries.len()
+        && chunk_end > 0
+        && entries[chunk_end].0 == entries[chunk_end - 1].0
+    {
+        chunk_end += 1;
     }
     let mut batch = WriteBatch::default();
-    for (key, value) in &entries[running.written..end] {
+    for (key, value) in &entries[running.written..chunk_end] {
         batch.merge_cf(aggregates, key, value);
     }
     match running.range {
-        Some((first, last_open)) if end < entries.len() => {
-            let marker = encode_progress(first, last_open, &entries[end - 1].0);
+        Some((first, end)) if chunk_end < entries.len() => {
+            let marker = encode_progress(first, end, &entries[chunk_end - 1].0);
             batch.put_cf(meta, PROGRESS_KEY, marker);
         }
-        Some((first, last_open)) => {
-            batch.delete_range_cf(journal, first.to_be_bytes(), last_open.to_be_bytes());
+        Some((first, end)) => {
+            batch.delete_range_cf(journal, first.to_be_bytes(), end.to_be_bytes());
             batch.delete_cf(meta, PROGRESS_KEY);
         }
         None => {}
@@ -331,7 +335,7 @@ fn write_chunk(
             let _ = failure.set(source.to_string());
             StateError::Write { source }
         })?;
-    running.written = end;
+    running.written = chunk_end;
     running.chunks += 1;
     Ok(())
 }
@@ -363,8 +367,8 @@ fn read_progress(db: &DB) -> Result<Option<Progress>, StateError> {
     else {
         return Ok(None);
     };
-    let (Some((first, rest)), true) = (value.split_first_chunk::<8>(), value.len() >= 16) else {
-        return Err(StateError::corrupt(
+    let too_short = || {
+        StateError::corrupt(
             CF_META,
             PROGRESS_KEY,
             format!(
@@ -372,14 +376,13 @@ fn read_progress(db: &DB) -> Result<Option<Progress>, StateError> {
                  directory from a backup or start with an empty one",
                 value.len()
             ),
-        ));
+        )
     };
-    let (end, merged_through) = rest.split_at(8);
-    let mut end_bytes = [0u8; 8];
-    end_bytes.copy_from_slice(end);
+    let (first, rest) = value.split_first_chunk::<8>().ok_or_else(too_short)?;
+    let (end, merged_through) = rest.split_first_chunk::<8>().ok_or_else(too_short)?;
     Ok(Some(Progress {
         first: u64::from_be_bytes(*first),
-        end: u64::from_be_bytes(end_bytes),
+        end: u64::from_be_bytes(*end),
         merged_through: merged_through.into(),
     }))
 }
@@ -425,7 +428,8 @@ pub(crate) fn replay(db: &DB) -> Result<u64, StateError> {
             .filter(|marker| (marker.first..marker.end).contains(&number))
             .map(|marker| &marker.merged_through[..]);
         for (bucket, delta) in decode_record(&record).map_err(corrupt)? {
-            BucketValue::decode(delta).map_err(|reason| corrupt(format!("bad delta: {reason}")))?;
+            BucketValue::decode(delta)
+                .map_err(|reason| corrupt(format!("invalid delta: {reason}")))?;
             if merged_through.is_some_and(|through| bucket <= through) {
                 continue;
             }

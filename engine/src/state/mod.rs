@@ -54,7 +54,7 @@
 //! its id as seen) are one `WriteBatch`, so after a crash either all of them are in the database
 //! or none is. One writer thread merges the batches waiting in its channel
 //! into one write (group commit). The deltas of a group go into one record
-//! of the `journal` family; a checkpoint, once per
+//! of the `journal` family. A checkpoint, once per
 //! [`OpenOptions::checkpoint_interval`], merges them into the `aggregates`
 //! family summed per bucket, and opening a store merges any journal records
 //! a crash left (`journal.rs`). A [`CommitHandle`] resolves only after

@@ -37,7 +37,7 @@ pub(crate) const CF_AUDIT_BY_TIME: &str = "audit_by_time";
 pub(crate) const CF_CLEARANCES: &str = "clearances";
 /// Aggregate deltas of recent write groups, until a checkpoint merges them
 /// into `aggregates` (`journal.rs`). Stores of the earlier layout lack
-/// this family; opening them adds it.
+/// this family, and opening them adds it.
 pub(crate) const CF_JOURNAL: &str = "journal";
 
 /// Our column families; RocksDB adds `default`, which stays empty.
@@ -191,8 +191,8 @@ fn create(dir: &Path, options: &OpenOptions) -> Result<DB, StateError> {
     Ok(db)
 }
 
-/// Opens the database with our column families; `create` makes the
-/// database and the families it lacks.
+/// Opens the database with our column families. With `create`, it makes
+/// the database and the families it lacks.
 fn open_with_families(dir: &Path, options: &OpenOptions, create: bool) -> Result<DB, StateError> {
     let mut db_options = Options::default();
     db_options.create_if_missing(create);
@@ -214,7 +214,7 @@ fn family_options(name: &str, clock: &Clock) -> Options {
     // Levels 0 and 1 hold the newest data and are rewritten most often:
     // every flush writes level 0, and each level 0 compaction rewrites
     // level 1. Leaving those two uncompressed cut the background threads'
-    // CPU by about a third under load; LZ4 compresses from level 2 on,
+    // CPU by about a third under load. LZ4 compresses from level 2 on,
     // where most of the data lies.
     family.set_compression_per_level(&[
         DBCompressionType::None,
@@ -228,7 +228,7 @@ fn family_options(name: &str, clock: &Clock) -> Options {
     // Level 0 compacts once 8 files wait rather than 4, so each compaction
     // merges more flushes into level 1 and rewrites it half as often. Under
     // sustained load that cut the background threads' CPU by a third or
-    // more; reads check up to 8 level 0 files, whose bloom filters settle
+    // more. Reads check up to 8 level 0 files, whose bloom filters settle
     // most of them.
     family.set_level_zero_file_num_compaction_trigger(L0_COMPACTION_TRIGGER);
     let mut table = BlockBasedOptions::default();

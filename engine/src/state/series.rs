@@ -11,8 +11,8 @@
 //!
 //! A read or update that needs older buckets first loads them from
 //! RocksDB. That load is complete because buckets are dropped from memory,
-//! and the series evicted, only while nothing is in flight or unmerged: a
-//! series missing from memory has all its deltas in RocksDB.
+//! and the series evicted, only while nothing is in flight or unmerged. So
+//! a series missing from memory has all its deltas in RocksDB.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -151,7 +151,7 @@ impl SeriesCell {
         Ok(Some(value))
     }
 
-    /// Settles the delta of `token`, now written to the journal; it stays
+    /// Settles the delta of `token`, now written to the journal. It stays
     /// unmerged until [`checkpointed`](Self::checkpointed).
     pub(crate) fn written(&self, token: u64) {
         let mut state = self.lock();
@@ -242,7 +242,7 @@ impl SeriesCell {
 }
 
 impl SeriesState {
-    /// Returns whether memory holds nothing RocksDB lacks.
+    /// Returns whether memory contains nothing RocksDB lacks.
     fn is_idle(&self) -> bool {
         self.in_flight.is_empty() && self.unmerged == 0
     }

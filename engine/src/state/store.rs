@@ -313,9 +313,9 @@ impl StateStore {
 
     /// Merges the aggregate deltas written since the last checkpoint into
     /// the `aggregates` column family now instead of at the next interval.
-    /// The handle resolves once that is written. Nothing depends on it for
-    /// durability; it lets a read of the column family, or an eviction,
-    /// happen without waiting for the interval.
+    /// The handle resolves once that is written. Durability does not depend
+    /// on it: it lets a read of the column family, or an eviction, happen
+    /// without waiting for the interval.
     pub fn checkpoint(&self) -> Result<CommitHandle, StateError> {
         self.request(Ops::default(), true)
     }

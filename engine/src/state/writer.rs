@@ -383,7 +383,7 @@ fn run(
     );
 }
 
-/// Writes one chunk of a checkpoint; returns what it did.
+/// Writes one chunk of a checkpoint and returns what it did.
 fn checkpoint_step(shared: &Shared, journal: &mut Journal) -> Step {
     match journal.step(&shared.db, &shared.failure) {
         Ok(step) => {
@@ -392,13 +392,13 @@ fn checkpoint_step(shared: &Shared, journal: &mut Journal) -> Step {
             }
             step
         }
-        // Logged where it failed; every later write is rejected.
+        // Logged where it failed. Every later write is rejected.
         Err(_) => Step::Idle,
     }
 }
 
-/// Writes checkpoints until no delta awaits one; returns whether it wrote
-/// anything.
+/// Writes checkpoints until no delta awaits one, and returns whether it
+/// wrote anything.
 fn checkpoint_all(shared: &Shared, journal: &mut Journal) -> bool {
     let mut wrote = false;
     while checkpoint_step(shared, journal) != Step::Idle {
@@ -524,8 +524,8 @@ fn write_batch(
     let mut batch = WriteBatch::with_capacity_bytes(
         BATCH_HEADER + bytes + record.len() + BATCH_RECORD_OVERHEAD + 8,
     );
-    let journal_key = (!record.is_empty()).then(|| journal.take_key());
-    if let Some(key) = journal_key {
+    if !record.is_empty() {
+        let key = journal.take_key();
         batch.put_cf(handle(&shared.db, CF_JOURNAL)?, key.to_be_bytes(), &record);
     }
     for index in order {
