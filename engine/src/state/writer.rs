@@ -12,18 +12,24 @@
 //! bucket, at each checkpoint (`journal.rs`).
 //!
 //! Under [`SyncPolicy::EveryBatch`] the fsync runs on a second thread, so
-//! the writer fills the next group's batch while the previous one syncs.
-//! The WAL is one sequential file, so one fsync covers every group written
-//! before it. The sync thread takes all groups waiting, syncs once, and
+//! the writer can write checkpoint chunks while a group syncs. The WAL is
+//! one sequential file, so one fsync covers every group written before it.
+//! The sync thread takes all groups waiting, syncs once, and
 //! completes them in order. A group is visible to RocksDB reads before its
 //! fsync ends, but its transaction ids stay in the in-flight map until
 //! then, so no caller acts on it early.
+//!
+//! While the sync thread syncs, the writer leaves new requests in the
+//! channel (see [`SyncGate`]). They could not be acknowledged before the
+//! next fsync anyway. Taken together when the sync ends, they make one
+//! large group rather than many small ones. Each group costs a RocksDB
+//! write, and a wake of the writer by the request that found it idle.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -295,8 +301,9 @@ fn run(
     max_group: usize,
     journal: &mut Journal,
 ) {
+    let gate = Arc::new(SyncGate::default());
     let syncer = match policy {
-        SyncPolicy::EveryBatch => match start_syncer(Arc::clone(shared)) {
+        SyncPolicy::EveryBatch => match start_syncer(Arc::clone(shared), Arc::clone(&gate)) {
             Ok(syncer) => Some(syncer),
             Err(source) => {
                 error!(error = %source, "could not start the state sync thread; syncing in the writer");
@@ -311,6 +318,8 @@ fn run(
         unsynced: false,
     };
     loop {
+        // Let requests gather while the previous group syncs.
+        gate.wait(GATE_LIMIT);
         // Wait for a request, or until an interval sync or a checkpoint is due.
         let limit = match (clock.wait_limit(), journal.wait_limit()) {
             (Some(sync), Some(checkpoint)) => Some(sync.min(checkpoint)),
@@ -344,7 +353,10 @@ fn run(
                         checkpoint_all(shared, journal);
                     }
                     // The sync thread stops only when `syncer` is dropped below.
-                    let _ = syncer.send(Written { group, result });
+                    gate.start();
+                    if syncer.send(Written { group, result }).is_err() {
+                        gate.end();
+                    }
                 }
                 None => {
                     let sync = policy == SyncPolicy::EveryBatch;
@@ -413,12 +425,50 @@ struct Written {
     result: Result<(), StateError>,
 }
 
-/// Starts the thread that fsyncs written groups and then completes them.
-fn start_syncer(shared: Arc<Shared>) -> std::io::Result<Worker<Written>> {
-    Worker::start("state-sync", move |receiver| sync_loop(&shared, &receiver))
+/// Maximum time the writer leaves requests waiting for a sync to end. After
+/// a sync this slow (on a disk busy with a memtable flush, for example),
+/// the writer writes the requests that gathered meanwhile.
+const GATE_LIMIT: Duration = Duration::from_millis(10);
+
+/// A flag that is set while the sync thread syncs groups the writer handed
+/// it. The writer sets it before it hands a group over, and the sync thread
+/// clears it once it has completed every group it took.
+#[derive(Default)]
+struct SyncGate {
+    syncing: Mutex<bool>,
+    ended: Condvar,
 }
 
-fn sync_loop(shared: &Shared, receiver: &Receiver<Written>) {
+impl SyncGate {
+    fn start(&self) {
+        *self.syncing.lock().unwrap_or_else(PoisonError::into_inner) = true;
+    }
+
+    fn end(&self) {
+        *self.syncing.lock().unwrap_or_else(PoisonError::into_inner) = false;
+        self.ended.notify_all();
+    }
+
+    /// Waits until no sync runs, or at most `limit`. Returns whether the
+    /// sync ended (or none ran) within the limit.
+    fn wait(&self, limit: Duration) -> bool {
+        let syncing = self.syncing.lock().unwrap_or_else(PoisonError::into_inner);
+        let (syncing, _) = self
+            .ended
+            .wait_timeout_while(syncing, limit, |syncing| *syncing)
+            .unwrap_or_else(PoisonError::into_inner);
+        !*syncing
+    }
+}
+
+/// Starts the thread that fsyncs written groups and then completes them.
+fn start_syncer(shared: Arc<Shared>, gate: Arc<SyncGate>) -> std::io::Result<Worker<Written>> {
+    Worker::start("state-sync", move |receiver| {
+        sync_loop(&shared, &receiver, &gate)
+    })
+}
+
+fn sync_loop(shared: &Shared, receiver: &Receiver<Written>, gate: &SyncGate) {
     while let Ok(first) = receiver.recv() {
         let mut written = vec![first];
         while let Ok(next) = receiver.try_recv() {
@@ -446,6 +496,7 @@ fn sync_loop(shared: &Shared, receiver: &Receiver<Written>) {
             };
             complete(shared, group, result);
         }
+        gate.end();
     }
 }
 
@@ -609,6 +660,26 @@ pub(crate) fn discard_applied(touched: &[Applied]) {
 mod tests {
     use super::*;
     use crate::state::rocks::CF_AUDIT;
+
+    #[test]
+    fn gate_waits_for_sync_end() {
+        let gate = Arc::new(SyncGate::default());
+        assert!(gate.wait(Duration::ZERO), "no sync runs yet");
+        gate.start();
+        assert!(!gate.wait(Duration::from_millis(20)), "the sync still runs");
+        let ender = {
+            let gate = Arc::clone(&gate);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                gate.end();
+            })
+        };
+        assert!(gate.wait(Duration::from_secs(60)), "the sync ended");
+        ender
+            .join()
+            .expect("the thread that ends the sync finishes");
+        assert!(gate.wait(Duration::ZERO), "no sync runs after the end");
+    }
 
     #[test]
     fn ops_keep_keys_and_values_apart() {
