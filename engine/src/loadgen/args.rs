@@ -238,7 +238,14 @@ impl BenchArgs {
 /// not given: under $SCREENER_DATA_DIR, else under ../shared/data from the
 /// current folder.
 fn default_names_path() -> PathBuf {
-    let data_dir = std::env::var_os("SCREENER_DATA_DIR")
+    names_path_in(std::env::var_os("SCREENER_DATA_DIR"))
+}
+
+/// Returns the negatives file under `data_dir`, or under ../shared/data
+/// when `data_dir` is unset or empty (`SCREENER_DATA_DIR=` names no folder).
+fn names_path_in(data_dir: Option<std::ffi::OsString>) -> PathBuf {
+    let data_dir = data_dir
+        .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new("..").join("shared").join("data"));
     data_dir.join(NEGATIVES_FILE)
@@ -327,6 +334,20 @@ mod tests {
     struct Command {
         #[command(flatten)]
         bench: BenchArgs,
+    }
+
+    #[test]
+    fn empty_data_dir_counts_as_unset() {
+        let beside = Path::new("..")
+            .join("shared")
+            .join("data")
+            .join(NEGATIVES_FILE);
+        assert_eq!(names_path_in(Some("".into())), beside);
+        assert_eq!(names_path_in(None), beside);
+        assert_eq!(
+            names_path_in(Some("/data".into())),
+            Path::new("/data").join(NEGATIVES_FILE)
+        );
     }
 
     fn parse(args: &[&str]) -> BenchArgs {
