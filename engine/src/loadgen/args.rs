@@ -184,6 +184,8 @@ impl BenchArgs {
                 listed_names: listed_names_source,
                 listed_wallets: listed_wallets_source,
                 new_name_share: self.new_name_share,
+                listed_share: self.listed_share,
+                listed_wallet_share: self.listed_wallet_share,
             },
         })
     }

@@ -51,6 +51,11 @@ pub struct Sources {
     pub listed_wallets: String,
     /// Share of transactions, 0 to 1, whose creditor got a made-up name.
     pub new_name_share: f64,
+    /// Share of transactions, 0 to 1, with a party named after a listed
+    /// name (with typos or reordering).
+    pub listed_share: f64,
+    /// Share of transactions, 0 to 1, that send to a listed wallet.
+    pub listed_wallet_share: f64,
 }
 
 /// Latency percentiles in microseconds.
@@ -200,14 +205,29 @@ impl BenchReport {
             ),
         );
         row("names", self.sources.names.clone());
-        // Rounded to a tenth of a percent: 0.07 * 100.0 is 7.000000000000001.
-        let new_name_percent = (self.sources.new_name_share * 1_000.0).round() / 10.0;
         row(
             "new names",
-            format!("{new_name_percent}% of creditors, made up"),
+            format!(
+                "{}% of creditors, made up",
+                percent(self.sources.new_name_share)
+            ),
         );
-        row("listed names", self.sources.listed_names.clone());
-        row("listed wallets", self.sources.listed_wallets.clone());
+        row(
+            "listed names",
+            format!(
+                "{}, in {}% of transactions",
+                self.sources.listed_names,
+                percent(self.sources.listed_share)
+            ),
+        );
+        row(
+            "listed wallets",
+            format!(
+                "{}, in {}% of transactions",
+                self.sources.listed_wallets,
+                percent(self.sources.listed_wallet_share)
+            ),
+        );
         let mut table = render_rows(&rows);
         if let Some(note) = self.behind_note() {
             let _ = writeln!(table, "note: {note}");
@@ -240,6 +260,12 @@ fn counts_text(counts: &BTreeMap<String, u64>) -> String {
         .map(|(name, count)| format!("{name} {count}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Returns a share from 0 to 1 as a percentage rounded to a tenth, since
+/// 0.07 * 100.0 is 7.000000000000001.
+fn percent(share: f64) -> f64 {
+    (share * 1_000.0).round() / 10.0
 }
 
 fn render_rows(rows: &[(String, String)]) -> String {
@@ -293,6 +319,8 @@ mod tests {
                 listed_names: "listed".into(),
                 listed_wallets: "wallets".into(),
                 new_name_share: 0.25,
+                listed_share: 0.01,
+                listed_wallet_share: 0.02,
             },
             sent: 100,
             answered: 100,
@@ -353,6 +381,32 @@ mod tests {
             half_percent.ends_with(" 0.5% of creditors, made up"),
             "{half_percent}"
         );
+    }
+
+    #[test]
+    fn listed_shares_in_table_and_json() {
+        let mut report = report(1_000.0, 999.5, 0);
+        report.sources.listed_share = 0.03;
+        report.sources.listed_wallet_share = 0.005;
+        let table = report.to_table();
+        let row = |name: &str| {
+            table
+                .lines()
+                .find(|line| line.starts_with(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let names = row("listed names");
+        assert!(names.ends_with(" listed, in 3% of transactions"), "{names}");
+        let wallets = row("listed wallets");
+        assert!(
+            wallets.ends_with(" wallets, in 0.5% of transactions"),
+            "{wallets}"
+        );
+
+        let json = serde_json::to_value(&report).expect("report serializes");
+        assert_eq!(json["sources"]["listed_share"], 0.03);
+        assert_eq!(json["sources"]["listed_wallet_share"], 0.005);
     }
 
     #[test]
