@@ -340,12 +340,12 @@ mod tests {
 
     #[test]
     fn empty_data_dir_counts_as_unset() {
-        let beside = Path::new("..")
+        let default_path = Path::new("..")
             .join("shared")
             .join("data")
             .join(NEGATIVES_FILE);
-        assert_eq!(names_path_in(Some("".into())), beside);
-        assert_eq!(names_path_in(None), beside);
+        assert_eq!(names_path_in(Some("".into())), default_path);
+        assert_eq!(names_path_in(None), default_path);
         assert_eq!(
             names_path_in(Some("/data".into())),
             Path::new("/data").join(NEGATIVES_FILE)
