@@ -20,6 +20,12 @@ const MAX_STREAMS: usize = 1_024;
 /// Longest warm-up, duration or drain accepted, in seconds (one day).
 const MAX_SECONDS: f64 = 86_400.0;
 
+/// Bounds of `--tick-us`. Linux lets a sleeping thread wake up to 50 µs
+/// late by default, so ticks much below that gain nothing. Above a second,
+/// a tick would stall a run.
+const MIN_TICK_US: u64 = 10;
+const MAX_TICK_US: u64 = 1_000_000;
+
 /// The negatives file of the evaluation data, relative to the data folder.
 const NEGATIVES_FILE: &str = "eval/persons_negative_global.csv";
 
@@ -96,10 +102,13 @@ pub struct BenchArgs {
     /// Transactions sent and not yet answered per stream, at most.
     #[arg(long, default_value_t = 256)]
     pub max_in_flight: usize,
-    /// Interval of the pacing timer in milliseconds at a fixed rate; each
-    /// tick sends every transaction due by then.
-    #[arg(long, default_value_t = 1)]
-    pub tick_ms: u64,
+    /// Shortest time in microseconds between two wake-ups of the pacing
+    /// thread at a fixed rate. Each wake-up sends every transaction due by
+    /// then, so a transaction goes out at most about this late. Shorter
+    /// ticks send closer to the schedule and cost the load generator more
+    /// CPU.
+    #[arg(long, default_value_t = 250)]
+    pub tick_us: u64,
     /// Seconds to wait for outstanding verdicts after the last send, and
     /// that a fixed-rate stream may fall behind its schedule.
     #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
@@ -125,10 +134,13 @@ impl BenchArgs {
                 format!("{} is not a rate of 0 or more", self.rate),
             ));
         }
-        if self.tick_ms == 0 || self.tick_ms > 1_000 {
+        if !(MIN_TICK_US..=MAX_TICK_US).contains(&self.tick_us) {
             return Err(invalid(
-                "--tick-ms",
-                format!("{} is not between 1 and 1000", self.tick_ms),
+                "--tick-us",
+                format!(
+                    "{} is not between {MIN_TICK_US} and {MAX_TICK_US}",
+                    self.tick_us
+                ),
             ));
         }
         let warmup = seconds("--warmup", self.warmup, false)?;
@@ -177,7 +189,7 @@ impl BenchArgs {
             seed: self.seed,
             run_id: self.run_id()?,
             max_in_flight: self.max_in_flight,
-            tick: Duration::from_millis(self.tick_ms),
+            tick: Duration::from_micros(self.tick_us),
             generator,
             sources: Sources {
                 names: names_source,
@@ -399,7 +411,7 @@ mod tests {
 
     #[test]
     fn bad_options_name_the_option() {
-        let cases: [(&[&str], &str); 10] = [
+        let cases: [(&[&str], &str); 12] = [
             (&["--streams", "0"], "--streams"),
             (&["--rate=-5"], "--rate"),
             (&["--duration", "0"], "--duration"),
@@ -409,7 +421,9 @@ mod tests {
             (&["--new-name-share", "-1"], "--new-name-share"),
             (&["--listed-share", "-0.5"], "--listed-share"),
             (&["--run-id", "a b"], "--run-id"),
-            (&["--tick-ms", "0"], "--tick-ms"),
+            (&["--tick-us", "0"], "--tick-us"),
+            (&["--tick-us", "9"], "--tick-us"),
+            (&["--tick-us", "1000001"], "--tick-us"),
         ];
         for (args, option) in cases {
             let error = parse(args).to_config().expect_err("invalid option");

@@ -39,6 +39,10 @@ pub enum LoadgenError {
         "cannot connect to {server}: {reason}; start the server with `screener serve` or pass --server"
     )]
     Connect { server: String, reason: String },
+    #[error(
+        "cannot start the pacing thread: {error}; check the process and thread limits (ulimit -u)"
+    )]
+    Pacer { error: std::io::Error },
     #[error("cannot write the JSON report to {path}: {error}")]
     WriteReport {
         path: PathBuf,

@@ -1,6 +1,7 @@
 //! Runs a load: connects every stream, starts them together, merges their
 //! counts and builds the report.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tonic::transport::{Channel, Endpoint};
@@ -8,7 +9,7 @@ use tonic::transport::{Channel, Endpoint};
 use super::args::{BenchArgs, OutputFormat};
 use super::error::LoadgenError;
 use super::generator::{Generator, GeneratorOptions};
-use super::pace::Schedule;
+use super::pace::{DueCount, Pacer, Schedule};
 use super::report::{BenchReport, ErrorSummary, LatencySummary, Sources, WarmupCounts};
 use super::stream::{run_stream, Pace, StreamOutcome, StreamPlan};
 
@@ -38,7 +39,8 @@ pub struct BenchConfig {
     /// Prefix of every end_to_end_id; stream i uses "{run_id}-s{i}".
     pub run_id: String,
     pub max_in_flight: usize,
-    /// Interval of the pacing timer at a fixed rate.
+    /// Shortest time between two wake-ups of the pacing thread at a fixed
+    /// rate; each wake-up sends every transaction due by then.
     pub tick: Duration,
     /// Generator options; the id prefix is set per stream.
     pub generator: GeneratorOptions,
@@ -97,8 +99,26 @@ pub async fn drive(config: BenchConfig) -> Result<BenchReport, LoadgenError> {
     let start = Instant::now() + START_DELAY;
     let warmup_end = start + config.warmup;
     let end = warmup_end + config.duration;
+    let paces: Vec<Pace> = (0..config.streams)
+        .map(|index| pace(&config, index, start))
+        .collect();
+    // One thread wakes every fixed-rate sender; senders stop at the end
+    // plus the drain, and so does the thread.
+    let paced: Vec<_> = paces
+        .iter()
+        .filter_map(|pace| match pace {
+            Pace::Fixed(schedule, due) => Some((*schedule, Arc::clone(due))),
+            Pace::Open => None,
+        })
+        .collect();
+    let pacer = if paced.is_empty() {
+        None
+    } else {
+        let pacer = Pacer::start(paced, config.tick, end + config.drain);
+        Some(pacer.map_err(|error| LoadgenError::Pacer { error })?)
+    };
     let mut tasks = Vec::with_capacity(config.streams);
-    for (index, channel) in channels.into_iter().enumerate() {
+    for (index, (channel, pace)) in channels.into_iter().zip(paces).enumerate() {
         let generator = template.fork(
             config.seed.wrapping_add(index as u64),
             format!("{}-s{index}", config.run_id),
@@ -106,13 +126,12 @@ pub async fn drive(config: BenchConfig) -> Result<BenchReport, LoadgenError> {
         let plan = StreamPlan {
             channel,
             generator,
-            pace: pace(&config, index, start),
+            pace,
             start,
             warmup_end,
             end,
             drain: config.drain,
             max_in_flight: config.max_in_flight,
-            tick: config.tick,
         };
         tasks.push(tokio::spawn(run_stream(plan)));
     }
@@ -125,6 +144,7 @@ pub async fn drive(config: BenchConfig) -> Result<BenchReport, LoadgenError> {
             Err(error) => total.failures.push(format!("stream task failed: {error}")),
         }
     }
+    drop(pacer);
     Ok(build_report(&config, total, warmup_end))
 }
 
@@ -135,12 +155,13 @@ fn pace(config: &BenchConfig, index: usize, start: Instant) -> Pace {
         return Pace::Open;
     }
     let streams = config.streams as f64;
-    Pace::Fixed(Schedule::new(
+    let schedule = Schedule::new(
         start,
         config.rate / streams,
         index as f64 / streams,
         config.warmup + config.duration,
-    ))
+    );
+    Pace::Fixed(schedule, Arc::new(DueCount::default()))
 }
 
 /// Connects to a screener server at an `http://HOST:PORT` address. When

@@ -9,25 +9,24 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use screener_proto::v1::{Decision, ScreenError, Transaction};
 use tokio::sync::{mpsc, Semaphore};
-use tokio::time::MissedTickBehavior;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
 use tonic::Streaming;
 
 use super::generator::Generator;
-use super::pace::Schedule;
+use super::pace::{DueCount, Schedule};
 
 /// Highest latency the histogram tracks exactly, in microseconds (one
 /// hour); higher values are recorded as this value.
 pub const MAX_TRACKED_LATENCY_US: u64 = 3_600_000_000;
 
 /// How one stream paces its sends.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Pace {
     /// Each transaction is due at its scheduled time; latency counts from
-    /// that time.
-    Fixed(Schedule),
+    /// that time. The run's pacing thread publishes the due count.
+    Fixed(Schedule, Arc<DueCount>),
     /// As fast as the server answers with the in-flight window full;
     /// latency counts from the actual send.
     Open,
@@ -51,9 +50,6 @@ pub struct StreamPlan {
     pub drain: Duration,
     /// Transactions sent and not yet answered, at most.
     pub max_in_flight: usize,
-    /// Interval of the pacing timer at a fixed rate; each tick sends every
-    /// transaction due by then.
-    pub tick: Duration,
 }
 
 /// Counts and latencies of one stream, or of a whole run once merged.
@@ -183,7 +179,7 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
         window: Semaphore::new(plan.max_in_flight.max(1)),
     });
     let send_deadline = match plan.pace {
-        Pace::Fixed(_) => plan.end + plan.drain,
+        Pace::Fixed(..) => plan.end + plan.drain,
         Pace::Open => plan.end,
     };
     let receive_deadline = send_deadline + plan.drain;
@@ -201,7 +197,7 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
         end: plan.end,
         deadline: send_deadline,
     };
-    let send_task = tokio::spawn(sender.run(plan.pace, plan.tick));
+    let send_task = tokio::spawn(sender.run(plan.pace));
 
     // Open the stream and read verdicts until the server closes it, it
     // fails, or the deadline passes.
@@ -253,37 +249,37 @@ struct Sender {
 }
 
 impl Sender {
-    async fn run(mut self, pace: Pace, tick: Duration) -> SendReport {
+    async fn run(mut self, pace: Pace) -> SendReport {
         let mut report = SendReport::default();
         match pace {
-            Pace::Fixed(schedule) => self.send_on_schedule(schedule, tick, &mut report).await,
+            Pace::Fixed(schedule, due) => self.send_on_schedule(schedule, &due, &mut report).await,
             Pace::Open => self.send_open(&mut report).await,
         }
         report
     }
 
-    /// Sends on each tick every transaction due by then, measuring each
-    /// from its due time.
+    /// Sends every transaction due whenever the pacing thread publishes a
+    /// new due count, measuring each from its due time.
     async fn send_on_schedule(
         &mut self,
         schedule: Schedule,
-        tick: Duration,
+        due: &DueCount,
         report: &mut SendReport,
     ) {
-        let mut ticker = tokio::time::interval_at(schedule.intended(0).into(), tick);
-        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut next = 0u64;
-        'ticks: while next < schedule.total() {
-            ticker.tick().await;
-            let now = Instant::now();
-            if now >= self.deadline {
+        'wakes: while next < schedule.total() {
+            tokio::select! {
+                _ = due.changed() => {}
+                _ = tokio::time::sleep_until(self.deadline.into()) => break,
+            }
+            if Instant::now() >= self.deadline {
                 break;
             }
-            let due = schedule.due_by(now);
-            while next < due {
+            let due_now = due.due().min(schedule.total());
+            while next < due_now {
                 let intended = schedule.intended(next);
                 if !self.send_one(Some(intended), report).await {
-                    break 'ticks;
+                    break 'wakes;
                 }
                 let lag = Instant::now().saturating_duration_since(intended);
                 report.max_send_lag = report.max_send_lag.max(lag);
