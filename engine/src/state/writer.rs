@@ -370,7 +370,7 @@ fn run(
             }
         }
         if journal.due() {
-            checkpoint_step(shared, journal);
+            checkpoint_step(shared, journal, false);
         }
         if clock.sync_due() {
             sync_wal(shared, &mut clock);
@@ -395,9 +395,11 @@ fn run(
     );
 }
 
-/// Writes one chunk of a checkpoint and returns what it did.
-fn checkpoint_step(shared: &Shared, journal: &mut Journal) -> Step {
-    match journal.step(&shared.db, &shared.failure) {
+/// Writes one chunk of a checkpoint and returns what it did. With `wait`
+/// it waits for a checkpoint's sorted sums rather than return
+/// [`Step::Preparing`].
+fn checkpoint_step(shared: &Shared, journal: &mut Journal, wait: bool) -> Step {
+    match journal.step(&shared.db, &shared.failure, wait) {
         Ok(step) => {
             if step == Step::Finished {
                 shared.counters.checkpoints.fetch_add(1, Ordering::Relaxed);
@@ -413,7 +415,7 @@ fn checkpoint_step(shared: &Shared, journal: &mut Journal) -> Step {
 /// wrote anything.
 fn checkpoint_all(shared: &Shared, journal: &mut Journal) -> bool {
     let mut wrote = false;
-    while checkpoint_step(shared, journal) != Step::Idle {
+    while checkpoint_step(shared, journal, true) != Step::Idle {
         wrote = true;
     }
     wrote
