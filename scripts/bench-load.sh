@@ -5,8 +5,9 @@
 # server. For example:
 #   scripts/bench-load.sh --streams 4 --rate 0 --duration 20
 #   scripts/bench-load.sh --streams 4 --rate 25000 --duration 20 --json run.json
-# The server listens on 127.0.0.1:50151 (SCREENER_BENCH_ADDR overrides);
-# its log is kept in the file the script prints at the end.
+# The server listens on 127.0.0.1:50151 (SCREENER_BENCH_ADDR overrides),
+# and its metrics on a free port that the script prints before the run.
+# The server's log is kept in the file the script prints at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -43,6 +44,10 @@ done
 if ! grep -q "screener listening" "$log"; then
     echo "the server did not start listening within 120 s; see $log" >&2
     exit 1
+fi
+metrics="$(grep -m1 "screener listening" "$log" | sed -n 's/.* metrics=\([^ ]*\).*/\1/p')"
+if [ -n "$metrics" ]; then
+    echo "server metrics: http://$metrics/metrics" >&2
 fi
 
 "$bin" bench --server "http://$addr" "$@"

@@ -18,6 +18,9 @@ pub struct BenchReport {
     /// Target rate across all streams in transactions per second; 0 at
     /// maximum throughput.
     pub target_rate_tx_per_s: f64,
+    /// Shortest time between two wake-ups of the pacing thread at a fixed
+    /// rate, in microseconds. `None` at maximum throughput.
+    pub pacing_tick_us: Option<u64>,
     pub warmup_s: f64,
     pub duration_s: f64,
     pub seed: u64,
@@ -239,10 +242,13 @@ impl BenchReport {
     }
 
     fn mode_text(&self) -> String {
-        let pace = if self.target_rate_tx_per_s > 0.0 {
-            format!("fixed rate {} tx/s", self.target_rate_tx_per_s)
-        } else {
-            "maximum throughput".to_string()
+        let pace = match (self.target_rate_tx_per_s > 0.0, self.pacing_tick_us) {
+            (true, Some(tick)) => format!(
+                "fixed rate {} tx/s paced every {tick} µs",
+                self.target_rate_tx_per_s
+            ),
+            (true, None) => format!("fixed rate {} tx/s", self.target_rate_tx_per_s),
+            (false, _) => "maximum throughput".to_string(),
         };
         format!(
             "{pace}, {} streams, warm-up {} s, measured {} s, seed {}",
@@ -311,6 +317,7 @@ mod tests {
                 "max_throughput"
             },
             target_rate_tx_per_s: target,
+            pacing_tick_us: (target > 0.0).then_some(250),
             warmup_s: 0.0,
             duration_s: 2.0,
             seed: 1,
@@ -407,6 +414,25 @@ mod tests {
         let json = serde_json::to_value(&report).expect("report serializes");
         assert_eq!(json["sources"]["listed_share"], 0.03);
         assert_eq!(json["sources"]["listed_wallet_share"], 0.005);
+    }
+
+    #[test]
+    fn pacing_tick_in_table_and_json() {
+        let mut fixed = report(1_000.0, 999.5, 0);
+        fixed.pacing_tick_us = Some(120);
+        let mode = fixed.mode_text();
+        assert!(
+            mode.starts_with("fixed rate 1000 tx/s paced every 120 µs,"),
+            "{mode}"
+        );
+        let json = serde_json::to_value(&fixed).expect("report serializes");
+        assert_eq!(json["pacing_tick_us"], 120);
+
+        let open = report(0.0, 30_000.0, 0);
+        let mode = open.mode_text();
+        assert!(mode.starts_with("maximum throughput,"), "{mode}");
+        let json = serde_json::to_value(&open).expect("report serializes");
+        assert!(json["pacing_tick_us"].is_null());
     }
 
     #[test]

@@ -242,6 +242,7 @@ fn build_report(config: &BenchConfig, total: StreamOutcome, warmup_end: Instant)
             "max_throughput"
         },
         target_rate_tx_per_s: config.rate,
+        pacing_tick_us: fixed_rate.then_some(config.tick.as_micros() as u64),
         warmup_s: config.warmup.as_secs_f64(),
         duration_s: config.duration.as_secs_f64(),
         seed: config.seed,
