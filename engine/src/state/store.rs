@@ -328,12 +328,12 @@ impl StateStore {
             self.shared
                 .db
                 .flush_cf(family)
-                .map_err(|source| StateError::Read { cf: name, source })?;
+                .map_err(|source| StateError::Write { source })?;
         }
         self.shared
             .db
             .flush_wal(true)
-            .map_err(|source| StateError::Read { cf: "wal", source })
+            .map_err(|source| StateError::Write { source })
     }
 
     /// Estimated size of each column family in bytes: RocksDB's estimate of
