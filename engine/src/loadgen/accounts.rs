@@ -101,13 +101,19 @@ impl AccountPool {
 
     /// Draws an account; rank 1 is the most frequent sender.
     pub fn choose(&self, rng: &mut impl Rng) -> &Account {
+        self.choose_indexed(rng).1
+    }
+
+    /// Draws an account as [`choose`](Self::choose) does, with its index
+    /// in the pool.
+    pub fn choose_indexed(&self, rng: &mut impl Rng) -> (usize, &Account) {
         let total = self.cumulative_weights.last().copied().unwrap_or(0.0);
         let target = rng.random::<f64>() * total;
         let index = self
             .cumulative_weights
             .partition_point(|&sum| sum <= target)
             .min(self.accounts.len() - 1);
-        &self.accounts[index]
+        (index, &self.accounts[index])
     }
 }
 

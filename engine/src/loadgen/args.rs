@@ -86,6 +86,13 @@ pub struct BenchArgs {
     /// repeat or equal names of the corpus.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub new_name_share: f64,
+    /// Share of transactions, 0 to 1, whose debtor pays a creditor it paid
+    /// before in the same stream (the same account and destination
+    /// wallet), when it has one. Each debtor keeps up to four creditors.
+    /// At 0 every transaction pays a new creditor and wallet, so every
+    /// debtor-creditor pair is new.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub repeat_payee_share: f64,
     /// Number of debtor accounts that transactions reuse.
     #[arg(long, default_value_t = 10_000)]
     pub accounts: usize,
@@ -173,6 +180,7 @@ impl BenchArgs {
             listed_share: self.listed_share,
             listed_wallet_share: self.listed_wallet_share,
             new_name_share: self.new_name_share,
+            repeat_payee_share: self.repeat_payee_share,
             accounts: self.accounts,
             zipf_exponent: self.zipf_exponent,
             ..GeneratorOptions::default()
@@ -196,6 +204,7 @@ impl BenchArgs {
                 listed_names: listed_names_source,
                 listed_wallets: listed_wallets_source,
                 new_name_share: self.new_name_share,
+                repeat_payee_share: self.repeat_payee_share,
                 listed_share: self.listed_share,
                 listed_wallet_share: self.listed_wallet_share,
             },
@@ -411,7 +420,7 @@ mod tests {
 
     #[test]
     fn bad_options_name_the_option() {
-        let cases: [(&[&str], &str); 12] = [
+        let cases: [(&[&str], &str); 13] = [
             (&["--streams", "0"], "--streams"),
             (&["--rate=-5"], "--rate"),
             (&["--duration", "0"], "--duration"),
@@ -419,6 +428,7 @@ mod tests {
             (&["--listed-share", "2"], "--listed-share"),
             (&["--new-name-share", "1.01"], "--new-name-share"),
             (&["--new-name-share", "-1"], "--new-name-share"),
+            (&["--repeat-payee-share", "1.5"], "--repeat-payee-share"),
             (&["--listed-share", "-0.5"], "--listed-share"),
             (&["--run-id", "a b"], "--run-id"),
             (&["--tick-us", "0"], "--tick-us"),

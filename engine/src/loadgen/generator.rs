@@ -2,8 +2,10 @@
 //!
 //! Each transaction has a debtor from a pool of repeat senders, a creditor
 //! drawn from the names corpus, their banks, an amount in a fiat currency,
-//! and a crypto transfer to one destination wallet. A share of creditors
-//! gets a name made for the occasion (the given names of one entry with
+//! and a crypto transfer to one destination wallet. A share of transactions
+//! pays a creditor (with the same account and wallet) that the debtor paid
+//! before in the same stream. A share of creditors gets a name made for the
+//! occasion (the given names of one entry with
 //! the family name of another), so that not every name has been seen
 //! before. A share of transactions carries a listed name (with typos or
 //! reordering) on the debtor or creditor, and a share sends to a listed
@@ -18,6 +20,7 @@
 //! assert_eq!(transaction.end_to_end_id, "gen-0");
 //! ```
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rand::rngs::StdRng;
@@ -30,10 +33,14 @@ use super::error::LoadgenError;
 use super::fields;
 use super::names::NameCorpus;
 use super::perturb::{perturb, Perturbation};
-use super::wallets::{random_wallet, ListedWallets};
+use super::wallets::{random_wallet, ListedWallets, Wallet};
 
 /// Largest debtor pool accepted by [`GeneratorOptions::validate`].
 pub const MAX_ACCOUNTS: usize = 10_000_000;
+
+/// Creditors kept per debtor for repeat payments. A new creditor beyond
+/// these replaces one of them at random.
+const PAYEES_PER_DEBTOR: usize = 4;
 
 /// What the generator draws from and how often it injects listed data.
 #[derive(Debug, Clone)]
@@ -57,6 +64,10 @@ pub struct GeneratorOptions {
     /// 50,000 evaluation negatives nearly every such name is new; over the
     /// built-in corpus of a few hundred names they repeat within seconds.
     pub new_name_share: f64,
+    /// Share of transactions, 0 to 1, that pay a creditor the debtor paid
+    /// before, with the same account and destination wallet, when it has
+    /// one. The rest draw a new creditor and wallet.
+    pub repeat_payee_share: f64,
     /// Number of debtor accounts that transactions reuse.
     pub accounts: usize,
     /// Seed of the debtor pool, separate from the generator's seed so that
@@ -69,7 +80,8 @@ pub struct GeneratorOptions {
 
 impl Default for GeneratorOptions {
     /// The built-in corpora, 1% listed names, 1% listed wallets, no made-up
-    /// creditor names, and 10,000 debtor accounts with Zipf exponent 1.
+    /// creditor names, no repeat payees, and 10,000 debtor accounts with
+    /// Zipf exponent 1.
     fn default() -> Self {
         GeneratorOptions {
             id_prefix: "gen".to_string(),
@@ -79,6 +91,7 @@ impl Default for GeneratorOptions {
             listed_share: 0.01,
             listed_wallet_share: 0.01,
             new_name_share: 0.0,
+            repeat_payee_share: 0.0,
             accounts: 10_000,
             account_seed: 0x5eed,
             zipf_exponent: 1.0,
@@ -93,6 +106,7 @@ impl GeneratorOptions {
             ("--listed-share", self.listed_share),
             ("--listed-wallet-share", self.listed_wallet_share),
             ("--new-name-share", self.new_name_share),
+            ("--repeat-payee-share", self.repeat_payee_share),
         ] {
             if !(0.0..=1.0).contains(&share) {
                 return Err(LoadgenError::InvalidOption {
@@ -153,7 +167,17 @@ pub struct Generator {
     /// The debtor pool, shared read-only with generators forked from this
     /// one.
     accounts: Arc<AccountPool>,
+    /// Creditors each debtor (by pool index) paid in this generator's
+    /// transactions, kept only when repeat payees are on.
+    payees: HashMap<usize, Vec<Payee>>,
     sequence: u64,
+}
+
+/// A creditor a debtor paid, with the wallet it was paid to.
+#[derive(Debug, Clone)]
+struct Payee {
+    account: Account,
+    wallet: Wallet,
 }
 
 impl Generator {
@@ -164,6 +188,7 @@ impl Generator {
         options.listed_share = clamp_share(options.listed_share);
         options.listed_wallet_share = clamp_share(options.listed_wallet_share);
         options.new_name_share = clamp_share(options.new_name_share);
+        options.repeat_payee_share = clamp_share(options.repeat_payee_share);
         options.accounts = options.accounts.clamp(1, MAX_ACCOUNTS);
         if !options.zipf_exponent.is_finite() || options.zipf_exponent < 0.0 {
             options.zipf_exponent = 0.0;
@@ -178,6 +203,7 @@ impl Generator {
             rng: StdRng::seed_from_u64(seed),
             options,
             accounts,
+            payees: HashMap::new(),
             sequence: 0,
         }
     }
@@ -194,6 +220,7 @@ impl Generator {
                 ..self.options.clone()
             },
             accounts: Arc::clone(&self.accounts),
+            payees: HashMap::new(),
             sequence: 0,
         }
     }
@@ -209,22 +236,25 @@ impl Generator {
         let sequence = self.sequence;
         self.sequence += 1;
 
-        // Parties: a repeat sender and a creditor from the corpus.
-        let mut debtor = self.accounts.choose(&mut self.rng).clone();
-        let mut creditor_entry = self.options.names.choose(&mut self.rng).clone();
-        // No draw at a share of 0, so such runs repeat earlier ones exactly.
-        if self.options.new_name_share > 0.0 && self.rng.random_bool(self.options.new_name_share) {
-            let other = self.options.names.choose(&mut self.rng);
-            creditor_entry.name = joined_name(&creditor_entry.name, &other.name);
-        }
-        let mut creditor = account_for(&creditor_entry, &mut self.rng);
+        // Parties: a repeat sender, and a creditor it paid before or one
+        // from the corpus.
+        let (debtor_index, debtor) = self.accounts.choose_indexed(&mut self.rng);
+        let mut debtor = debtor.clone();
+        let repeat = self.repeat_payee(debtor_index);
+        let mut creditor = match &repeat {
+            Some(payee) => payee.account.clone(),
+            None => self.new_creditor(),
+        };
+        let keep =
+            (repeat.is_none() && self.options.repeat_payee_share > 0.0).then(|| creditor.clone());
 
         // Listed data, each with its own share.
         let listed_party = self
             .rng
             .random_bool(self.options.listed_share)
             .then(|| self.inject_listed_name(&mut debtor, &mut creditor));
-        let (wallet, listed_wallet) = if self.rng.random_bool(self.options.listed_wallet_share) {
+        let to_listed_wallet = self.rng.random_bool(self.options.listed_wallet_share);
+        let (wallet, listed_wallet) = if to_listed_wallet {
             let wallet = self.options.listed_wallets.choose(&mut self.rng);
             let listed = self
                 .options
@@ -235,8 +265,21 @@ impl Generator {
                 .map(|w| w.address.clone());
             (wallet, listed)
         } else {
-            (random_wallet(&mut self.rng), None)
+            match &repeat {
+                Some(payee) => (payee.wallet.clone(), None),
+                None => (random_wallet(&mut self.rng), None),
+            }
         };
+        if let Some(account) = keep {
+            // The payee keeps an unlisted wallet even when this payment went
+            // to a listed one.
+            let wallet = if to_listed_wallet {
+                random_wallet(&mut self.rng)
+            } else {
+                wallet.clone()
+            };
+            self.keep_payee(debtor_index, Payee { account, wallet });
+        }
 
         let currency = fields::currency(&mut self.rng);
         let amount = fields::amount(&mut self.rng, currency);
@@ -276,6 +319,47 @@ impl Generator {
 
     pub fn options(&self) -> &GeneratorOptions {
         &self.options
+    }
+
+    /// Returns, at the repeat payee share, a creditor that the debtor paid
+    /// before, when it has one.
+    fn repeat_payee(&mut self, debtor: usize) -> Option<Payee> {
+        // No draw at a share of 0, so such runs repeat earlier ones exactly.
+        if self.options.repeat_payee_share <= 0.0
+            || !self.rng.random_bool(self.options.repeat_payee_share)
+        {
+            return None;
+        }
+        let known = self.payees.get(&debtor)?;
+        if known.is_empty() {
+            return None;
+        }
+        let index = self.rng.random_range(0..known.len());
+        known.get(index).cloned()
+    }
+
+    /// Draws a creditor from the corpus, with a made-up name at the new
+    /// name share.
+    fn new_creditor(&mut self) -> Account {
+        let mut creditor_entry = self.options.names.choose(&mut self.rng).clone();
+        // No draw at a share of 0, so such runs repeat earlier ones exactly.
+        if self.options.new_name_share > 0.0 && self.rng.random_bool(self.options.new_name_share) {
+            let other = self.options.names.choose(&mut self.rng);
+            creditor_entry.name = joined_name(&creditor_entry.name, &other.name);
+        }
+        account_for(&creditor_entry, &mut self.rng)
+    }
+
+    /// Keeps a creditor as one of the debtor's payees, in place of one of
+    /// them at random once the debtor has its full number.
+    fn keep_payee(&mut self, debtor: usize, payee: Payee) {
+        let known = self.payees.entry(debtor).or_default();
+        if known.len() < PAYEES_PER_DEBTOR {
+            known.push(payee);
+        } else {
+            let replaced = self.rng.random_range(0..known.len());
+            known[replaced] = payee;
+        }
     }
 
     /// Replaces the debtor (one time in three) or the creditor with a new
@@ -541,5 +625,77 @@ mod tests {
 
         let half = unseen(&creditor_names(0.5, 1_000));
         assert!((350..=650).contains(&half), "{half} of 1,000 unseen");
+    }
+
+    /// Returns the debtor account, and the creditor account with the
+    /// destination wallet, of each of `count` transactions with nothing
+    /// listed injected.
+    fn payments(repeat_payee_share: f64, accounts: usize, count: usize) -> Vec<(String, String)> {
+        let mut generator = Generator::new(
+            11,
+            GeneratorOptions {
+                listed_share: 0.0,
+                listed_wallet_share: 0.0,
+                repeat_payee_share,
+                accounts,
+                ..GeneratorOptions::default()
+            },
+        );
+        (0..count)
+            .map(|_| {
+                let tx = generator.next();
+                let debtor = tx.debtor.expect("debtor");
+                let creditor = tx.creditor.expect("creditor");
+                let wallet = tx.crypto.expect("crypto").destination_wallet;
+                (
+                    format!("{}{}", debtor.iban, debtor.account_id),
+                    format!("{}{}|{wallet}", creditor.iban, creditor.account_id),
+                )
+            })
+            .collect()
+    }
+
+    /// Transactions whose debtor paid the same creditor, at the same
+    /// wallet, in an earlier transaction.
+    fn repeated(payments: &[(String, String)]) -> usize {
+        let mut seen = HashSet::new();
+        payments
+            .iter()
+            .filter(|payment| !seen.insert((*payment).clone()))
+            .count()
+    }
+
+    #[test]
+    fn repeat_payee_share_reuses_creditors() {
+        let none = payments(0.0, 10, 1_000);
+        assert_eq!(repeated(&none), 0, "every pair is new");
+
+        // One debtor: after its first payment, every payment repeats one.
+        let all = payments(1.0, 1, 200);
+        assert_eq!(repeated(&all), 199);
+        let creditors: HashSet<&String> = all.iter().map(|(_, creditor)| creditor).collect();
+        assert_eq!(creditors.len(), 1, "the only payee is the first creditor");
+
+        let half = repeated(&payments(0.5, 10, 2_000));
+        assert!((850..=1_150).contains(&half), "{half} of 2,000 repeated");
+    }
+
+    #[test]
+    fn payees_per_debtor_are_bounded() {
+        // Between one new creditor and the next, the debtor repeats only
+        // creditors it keeps, so at most that many distinct ones.
+        let payments = payments(0.9, 1, 3_000);
+        let mut seen: HashSet<&String> = HashSet::new();
+        let mut since_new: HashSet<&String> = HashSet::new();
+        let mut max_distinct = 0;
+        for (_, creditor) in &payments {
+            if seen.insert(creditor) {
+                since_new.clear();
+            } else {
+                since_new.insert(creditor);
+                max_distinct = max_distinct.max(since_new.len());
+            }
+        }
+        assert_eq!(max_distinct, PAYEES_PER_DEBTOR);
     }
 }

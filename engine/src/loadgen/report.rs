@@ -54,6 +54,9 @@ pub struct Sources {
     pub listed_wallets: String,
     /// Share of transactions, 0 to 1, whose creditor got a made-up name.
     pub new_name_share: f64,
+    /// Share of transactions, 0 to 1, that paid a creditor the debtor had
+    /// paid before, when it had one.
+    pub repeat_payee_share: f64,
     /// Share of transactions, 0 to 1, with a party named after a listed
     /// name (with typos or reordering).
     pub listed_share: f64,
@@ -216,6 +219,13 @@ impl BenchReport {
             ),
         );
         row(
+            "repeat payees",
+            format!(
+                "{}% of transactions, where the debtor has one",
+                percent(self.sources.repeat_payee_share)
+            ),
+        );
+        row(
             "listed names",
             format!(
                 "{}, in {}% of transactions",
@@ -326,6 +336,7 @@ mod tests {
                 listed_names: "listed".into(),
                 listed_wallets: "wallets".into(),
                 new_name_share: 0.25,
+                repeat_payee_share: 0.0,
                 listed_share: 0.01,
                 listed_wallet_share: 0.02,
             },
