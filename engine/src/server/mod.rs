@@ -15,7 +15,7 @@ use screener_proto::v1::admin_server::AdminServer;
 use screener_proto::v1::screener_server::ScreenerServer;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 
 use crate::engine::Engine;
 
@@ -132,14 +132,13 @@ impl RunningServer {
         let shutdown = engine.shutdown_signal();
         let grpc_task = tokio::spawn(
             tonic::transport::Server::builder()
-                .tcp_nodelay(true)
                 .initial_stream_window_size(STREAM_WINDOW_BYTES)
                 .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
                 .add_service(health_service)
                 .add_service(reflection)
                 .add_service(screener)
                 .add_service(admin)
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+                .serve_with_incoming_shutdown(incoming(listener), async move {
                     wait_for(shutdown).await;
                     health_reporter
                         .set_not_serving::<ScreenerServer<ScreenerService>>()
@@ -230,4 +229,33 @@ async fn wait_for_termination(engine: Arc<Engine>) {
 #[cfg(not(unix))]
 async fn wait_for_termination(_engine: Arc<Engine>) {
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The connections a listener accepts, with Nagle's algorithm off. The
+/// server builder's own `tcp_nodelay` does not reach connections from a
+/// listener passed in, and with Nagle on, a verdict written while an
+/// earlier one is unacknowledged waits for the client's delayed ACK.
+fn incoming(listener: TcpListener) -> TcpIncoming {
+    TcpIncoming::from(listener).with_nodelay(Some(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio_stream::StreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_have_nagle_off() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let mut accepted = incoming(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let server_side = accepted
+            .next()
+            .await
+            .expect("a connection")
+            .expect("accepted");
+        assert!(server_side.nodelay().expect("read TCP_NODELAY"));
+    }
 }
