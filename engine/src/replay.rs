@@ -318,16 +318,18 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
             }
         }
     } else {
-        let mut verdicts = client
-            .screen_stream(ReceiverStream::new(receiver))
-            .await
-            .map_err(|s| {
-                anyhow::anyhow!(
-                    "ScreenStream failed: {}",
-                    crate::loadgen::status_problem(&s)
-                )
-            })?
-            .into_inner();
+        let opened = client.screen_stream(ReceiverStream::new(receiver)).await;
+        let mut verdicts = match opened {
+            Ok(response) => response.into_inner(),
+            Err(status) => {
+                close(&sent);
+                anyhow::bail!(
+                    "ScreenStream failed: {}{}",
+                    crate::loadgen::status_problem(&status),
+                    resend_from(&sent, &source)
+                );
+            }
+        };
         let mut order = InputOrder::new();
         let ended = loop {
             let verdict = match verdicts.message().await {
@@ -565,5 +567,44 @@ mod tests {
         let cut = crate::validate::truncate(&long);
         assert_eq!(cut.chars().count(), 67);
         assert!(cut.ends_with("..."));
+    }
+
+    /// Runs a replay of one transaction against a server that accepts the
+    /// connection and never responds, and returns its error.
+    async fn replay_silent(unary: bool) -> anyhow::Error {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("one.jsonl");
+        std::fs::write(
+            &file,
+            r#"{"end_to_end_id":"SILENT-1","instructed_amount":{"value":"10.00","currency":"EUR"},"debtor":{"name":"Anna Schmidt"},"creditor":{"name":"Jean Dupont"}}"#,
+        )
+        .expect("write the input");
+        let args = ReplayArgs {
+            file,
+            server: crate::loadgen::silent_server().await,
+            unary,
+        };
+        let mut out = Vec::new();
+        // A guard against a hang, far above the client's ping timeout.
+        let guard = std::time::Duration::from_secs(120);
+        let result = tokio::time::timeout(guard, run_to(args, &mut out))
+            .await
+            .expect("the replay ends although the server never responds");
+        result.expect_err("no verdict came")
+    }
+
+    #[tokio::test]
+    async fn silent_server_fails_stream_replay() {
+        let error = replay_silent(false).await.to_string();
+        assert!(error.contains("ScreenStream failed"), "{error}");
+        assert!(error.contains("stopped responding"), "{error}");
+        assert!(error.contains("one.jsonl: line 1"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn silent_server_fails_unary_replay() {
+        let error = replay_silent(true).await.to_string();
+        assert!(error.contains("stopped responding"), "{error}");
+        assert!(error.contains("one.jsonl: line 1"), "{error}");
     }
 }

@@ -37,6 +37,8 @@ pub use error::LoadgenError;
 pub use names::{NameCorpus, NameEntry};
 pub use perturb::Perturbation;
 pub use report::{BenchReport, ErrorSummary, LatencySummary, Sources, WarmupCounts};
+#[cfg(test)]
+pub(crate) use runner::silent_server;
 pub(crate) use runner::{connect, status_problem};
 pub use runner::{drive, run, BenchConfig};
 pub use wallets::{infer_chain, ListedWallets, Wallet};

@@ -20,6 +20,14 @@ const START_DELAY: Duration = Duration::from_millis(50);
 /// How long connecting to the server may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How often the client pings the server over HTTP/2, idle or not, and how
+/// long it waits for the ping's acknowledgement before it closes the
+/// connection. A server that accepted the connection and then stopped
+/// responding (a stopped or hung process) fails the streams instead of
+/// keeping them waiting.
+const PING_INTERVAL: Duration = Duration::from_secs(5);
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A checked load run configuration.
 #[derive(Debug, Clone)]
 pub struct BenchConfig {
@@ -175,6 +183,9 @@ pub(crate) async fn connect(server: &str) -> Result<Channel, LoadgenError> {
     endpoint
         .connect_timeout(CONNECT_TIMEOUT)
         .tcp_nodelay(true)
+        .http2_keep_alive_interval(PING_INTERVAL)
+        .keep_alive_timeout(PING_TIMEOUT)
+        .keep_alive_while_idle(true)
         .connect()
         .await
         .map_err(|error| LoadgenError::Connect {
@@ -187,6 +198,11 @@ pub(crate) async fn connect(server: &str) -> Result<Channel, LoadgenError> {
 /// connect.
 pub(crate) const WRONG_PORT_HINT: &str = "is --server the gRPC address of a running \
      screener (server.grpc_addr), and not another port such as the metrics one?";
+
+/// The likely cause of a connection closed because the server stopped
+/// acknowledging the client's HTTP/2 pings.
+const SILENT_SERVER_HINT: &str = "the server accepted the connection but stopped \
+     responding; is its process stopped, hung or short of CPU?";
 
 /// Describes a transport error with its causes, and adds the likely cause
 /// of a protocol error: the port replied, but not in HTTP/2.
@@ -201,7 +217,7 @@ pub(crate) fn status_problem(status: &tonic::Status) -> String {
         status.message().to_string(),
         std::error::Error::source(status),
     );
-    if status.message() == "transport error" && !text.contains(WRONG_PORT_HINT) {
+    if status.message() == "transport error" && !text.contains(" (") {
         text.push_str(&format!(" ({WRONG_PORT_HINT})"));
     }
     text
@@ -220,7 +236,9 @@ fn with_causes(mut text: String, mut source: Option<&(dyn std::error::Error + 's
         }
         source = cause.source();
     }
-    if text.contains("http2 error") || text.contains("h2 protocol error") {
+    if text.contains("keep-alive timed out") {
+        text.push_str(&format!(" ({SILENT_SERVER_HINT})"));
+    } else if text.contains("http2 error") || text.contains("h2 protocol error") {
         text.push_str(&format!(" ({WRONG_PORT_HINT})"));
     }
     text
@@ -272,5 +290,65 @@ fn build_report(config: &BenchConfig, total: StreamOutcome, warmup_end: Instant)
             sent: total.warmup_sent,
             answered: total.warmup_answered,
         },
+    }
+}
+
+/// Accepts connections on 127.0.0.1 and keeps them open without ever
+/// writing, as a stopped server's kernel would. Returns the address.
+#[cfg(test)]
+pub(crate) async fn silent_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let mut open_sockets = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open_sockets.push(socket);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn silent_server_fails_the_run() {
+        let server = silent_server().await;
+        let config = BenchConfig {
+            server,
+            streams: 2,
+            rate: 100.0,
+            warmup: Duration::ZERO,
+            duration: Duration::from_millis(500),
+            drain: Duration::from_millis(500),
+            seed: 1,
+            run_id: "silent".into(),
+            max_in_flight: 16,
+            tick: Duration::from_micros(250),
+            generator: GeneratorOptions::default(),
+            sources: Sources {
+                names: "built-in".into(),
+                listed_names: "built-in".into(),
+                listed_wallets: "built-in".into(),
+                new_name_share: 0.0,
+                repeat_payee_share: 0.0,
+                listed_share: 0.01,
+                listed_wallet_share: 0.01,
+            },
+        };
+        // A guard against a hang, far above the ping timeout.
+        let report = tokio::time::timeout(Duration::from_secs(120), drive(config))
+            .await
+            .expect("the run ends although the server never responds");
+        match report {
+            Ok(report) => {
+                assert_eq!(report.answered, 0);
+                assert!(report.exit_code() != 0, "{}", report.to_table());
+            }
+            Err(error) => assert!(error.to_string().contains("cannot connect"), "{error}"),
+        }
     }
 }
