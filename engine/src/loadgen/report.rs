@@ -147,10 +147,12 @@ impl BenchReport {
 
     /// Describes how far a fixed-rate run fell behind its target, when the
     /// throughput is under 95% of it or some transactions were never sent.
-    /// Returns `None` at maximum throughput or when the server kept up.
+    /// Returns `None` at maximum throughput, when the server kept up, and
+    /// when a stream failed, since the failure rather than the server's
+    /// speed then explains the shortfall.
     pub fn behind_note(&self) -> Option<String> {
         let target = self.target_rate_tx_per_s;
-        if target <= 0.0 {
+        if target <= 0.0 || !self.errors.stream_failures.is_empty() {
             return None;
         }
         let slow = self.throughput_tx_per_s < BEHIND_SHARE * target;
@@ -376,6 +378,18 @@ mod tests {
         assert!(report(1_000.0, 999.5, 3).behind_note().is_some());
         assert!(report(0.0, 12_150.0, 0).behind_note().is_none());
         assert!(!report(1_000.0, 999.5, 0).to_table().contains("note:"));
+    }
+
+    #[test]
+    fn failed_stream_gets_no_behind_note() {
+        let mut failed = report(500.0, 188.4, 1_547);
+        assert!(failed.behind_note().is_some(), "short of the rate");
+        failed
+            .errors
+            .stream_failures
+            .push("Unknown: h2 protocol error".into());
+        assert!(failed.behind_note().is_none());
+        assert!(!failed.to_table().contains("did not keep up"));
     }
 
     #[test]
