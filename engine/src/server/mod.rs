@@ -231,10 +231,10 @@ async fn wait_for_termination(_engine: Arc<Engine>) {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// The connections a listener accepts, with Nagle's algorithm off. The
-/// server builder's own `tcp_nodelay` does not reach connections from a
-/// listener passed in, and with Nagle on, a verdict written while an
-/// earlier one is unacknowledged waits for the client's delayed ACK.
+/// Returns the connections a listener accepts, with Nagle's algorithm off.
+/// The server builder's own `tcp_nodelay` does not reach connections from
+/// a listener passed in. With Nagle on, a verdict written while an earlier
+/// one is unacknowledged waits for the client's delayed ACK.
 fn incoming(listener: TcpListener) -> TcpIncoming {
     TcpIncoming::from(listener).with_nodelay(Some(true))
 }
