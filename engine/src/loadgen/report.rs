@@ -102,6 +102,15 @@ impl LatencySummary {
     }
 }
 
+/// "1 stream" or "N streams".
+pub(crate) fn streams_text(streams: usize) -> String {
+    if streams == 1 {
+        "1 stream".to_owned()
+    } else {
+        format!("{streams} streams")
+    }
+}
+
 /// Everything that went wrong, by kind.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorSummary {
@@ -263,8 +272,11 @@ impl BenchReport {
             (false, _) => "maximum throughput".to_string(),
         };
         format!(
-            "{pace}, {} streams, warm-up {} s, measured {} s, seed {}",
-            self.streams, self.warmup_s, self.duration_s, self.seed
+            "{pace}, {}, warm-up {} s, measured {} s, seed {}",
+            streams_text(self.streams),
+            self.warmup_s,
+            self.duration_s,
+            self.seed
         )
     }
 }
@@ -378,6 +390,15 @@ mod tests {
         assert!(report(1_000.0, 999.5, 3).behind_note().is_some());
         assert!(report(0.0, 12_150.0, 0).behind_note().is_none());
         assert!(!report(1_000.0, 999.5, 0).to_table().contains("note:"));
+    }
+
+    #[test]
+    fn one_stream_is_singular() {
+        let single = report(1_000.0, 999.5, 0);
+        assert_eq!(single.streams, 1);
+        let mode = single.mode_text();
+        assert!(mode.contains(", 1 stream,"), "{mode}");
+        assert_eq!(streams_text(4), "4 streams");
     }
 
     #[test]

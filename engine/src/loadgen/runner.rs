@@ -10,7 +10,9 @@ use super::args::{BenchArgs, OutputFormat};
 use super::error::LoadgenError;
 use super::generator::{Generator, GeneratorOptions};
 use super::pace::{DueCount, Pacer, Schedule};
-use super::report::{BenchReport, ErrorSummary, LatencySummary, Sources, WarmupCounts};
+use super::report::{
+    streams_text, BenchReport, ErrorSummary, LatencySummary, Sources, WarmupCounts,
+};
 use super::stream::{run_stream, Pace, StreamOutcome, StreamPlan};
 
 /// Time between the last connection and the first send, so that setting
@@ -60,8 +62,8 @@ pub struct BenchConfig {
 pub async fn run(args: BenchArgs) -> anyhow::Result<i32> {
     let config = args.to_config()?;
     eprintln!(
-        "screener bench: {} streams, {}, warm-up {} s, measuring {} s against {}",
-        config.streams,
+        "screener bench: {}, {}, warm-up {} s, measuring {} s against {}",
+        streams_text(config.streams),
         if config.rate > 0.0 {
             format!("{} tx/s", config.rate)
         } else {
