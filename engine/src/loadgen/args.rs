@@ -110,10 +110,12 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 256)]
     pub max_in_flight: usize,
     /// Shortest time in microseconds between two wake-ups of the pacing
-    /// thread at a fixed rate. Each wake-up sends every transaction due by
-    /// then, so a transaction goes out at most about this late. Shorter
-    /// ticks send closer to the schedule and cost the load generator more
-    /// CPU.
+    /// thread at a fixed rate (10 to 1,000,000; unused at --rate 0). Each
+    /// wake-up sends every transaction due by then, so the pacing sends each
+    /// up to about a tick after its due time. A full in-flight window or a
+    /// busy CPU can delay a send more (see max send lag in the report).
+    /// Shorter ticks send closer to the schedule and cost the load
+    /// generator more CPU.
     #[arg(long, default_value_t = 250)]
     pub tick_us: u64,
     /// Seconds to wait for outstanding verdicts after the last send, and
