@@ -23,6 +23,11 @@ pub struct BenchReport {
     pub pacing_tick_us: Option<u64>,
     pub warmup_s: f64,
     pub duration_s: f64,
+    /// How long streams waited for verdicts after their last send, and how
+    /// far a fixed-rate stream could fall behind its schedule.
+    pub drain_s: f64,
+    /// Transactions each stream could have sent and not yet had answered.
+    pub max_in_flight: usize,
     pub seed: u64,
     /// Where the party names, listed names and listed wallets came from.
     pub sources: Sources,
@@ -182,6 +187,13 @@ impl BenchReport {
         let mut row = |label: &str, value: String| rows.push((label.to_string(), value));
         row("run", format!("{} against {}", self.run_id, self.server));
         row("mode", self.mode_text());
+        row(
+            "window",
+            format!(
+                "{} in flight per stream, drain {} s",
+                self.max_in_flight, self.drain_s
+            ),
+        );
         row("sent", self.sent.to_string());
         row("answered", self.answered.to_string());
         row(
@@ -344,6 +356,8 @@ mod tests {
             pacing_tick_us: (target > 0.0).then_some(250),
             warmup_s: 0.0,
             duration_s: 2.0,
+            drain_s: 10.0,
+            max_in_flight: 256,
             seed: 1,
             sources: Sources {
                 names: "names".into(),
@@ -390,6 +404,25 @@ mod tests {
         assert!(report(1_000.0, 999.5, 3).behind_note().is_some());
         assert!(report(0.0, 12_150.0, 0).behind_note().is_none());
         assert!(!report(1_000.0, 999.5, 0).to_table().contains("note:"));
+    }
+
+    #[test]
+    fn window_in_table_and_json() {
+        let mut run = report(1_000.0, 999.5, 0);
+        run.max_in_flight = 64;
+        run.drain_s = 2.5;
+        let table = run.to_table();
+        let window = table
+            .lines()
+            .find(|line| line.starts_with("window"))
+            .unwrap_or_default();
+        assert!(
+            window.ends_with(" 64 in flight per stream, drain 2.5 s"),
+            "{window}"
+        );
+        let json = serde_json::to_value(&run).expect("report serializes");
+        assert_eq!(json["max_in_flight"], 64);
+        assert_eq!(json["drain_s"], 2.5);
     }
 
     #[test]

@@ -265,6 +265,8 @@ fn build_report(config: &BenchConfig, total: StreamOutcome, warmup_end: Instant)
         pacing_tick_us: fixed_rate.then_some(config.tick.as_micros() as u64),
         warmup_s: config.warmup.as_secs_f64(),
         duration_s: config.duration.as_secs_f64(),
+        drain_s: config.drain.as_secs_f64(),
+        max_in_flight: config.max_in_flight,
         seed: config.seed,
         sources: config.sources.clone(),
         sent: total.sent,
