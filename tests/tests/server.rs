@@ -1279,3 +1279,43 @@ async fn replay_after_shutdown_names_resend_line() {
         .unwrap_or_else(|| panic!("no resend line in: {message}"));
     assert!((2..=20_000).contains(&line), "{message}");
 }
+
+#[tokio::test]
+async fn bench_reports_a_stream_the_server_closed() {
+    use screener::loadgen::{drive, BenchConfig, Sources};
+    use std::time::Duration;
+
+    let mut server = TestServer::start(|_, _| {}).await;
+    let config = BenchConfig {
+        server: server.grpc_url.clone(),
+        streams: 2,
+        rate: 200.0,
+        warmup: Duration::ZERO,
+        duration: Duration::from_secs(30),
+        drain: Duration::from_secs(5),
+        seed: 1,
+        run_id: "closed".into(),
+        max_in_flight: 16,
+        tick: Duration::from_micros(250),
+        generator: Default::default(),
+        sources: Sources::built_in(),
+    };
+    let run = tokio::spawn(drive(config));
+    // Let the run send for a while, then shut the server down under it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    server.stop().await;
+
+    let report = run.await.expect("the run task").expect("the run connects");
+    assert!(report.answered > 0, "the run got verdicts before the stop");
+    assert!(report.errors.unsent > 0, "the stop cut the schedule short");
+    let failures = &report.errors.stream_failures;
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    for failure in failures {
+        assert!(
+            failure.contains("the server closed the stream"),
+            "{failure}"
+        );
+    }
+    assert_eq!(report.exit_code(), 1);
+    assert!(report.behind_note().is_none());
+}

@@ -107,6 +107,22 @@ impl LatencySummary {
     }
 }
 
+impl Sources {
+    /// The sources of a run on the built-in corpora with the generator's
+    /// default shares.
+    pub fn built_in() -> Sources {
+        Sources {
+            names: "built-in".into(),
+            listed_names: "built-in".into(),
+            listed_wallets: "built-in".into(),
+            new_name_share: 0.0,
+            repeat_payee_share: 0.0,
+            listed_share: 0.01,
+            listed_wallet_share: 0.01,
+        }
+    }
+}
+
 /// "1 stream" or "N streams".
 pub(crate) fn streams_text(streams: usize) -> String {
     if streams == 1 {

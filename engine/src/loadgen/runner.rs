@@ -333,15 +333,7 @@ mod tests {
             max_in_flight: 16,
             tick: Duration::from_micros(250),
             generator: GeneratorOptions::default(),
-            sources: Sources {
-                names: "built-in".into(),
-                listed_names: "built-in".into(),
-                listed_wallets: "built-in".into(),
-                new_name_share: 0.0,
-                repeat_payee_share: 0.0,
-                listed_share: 0.01,
-                listed_wallet_share: 0.01,
-            },
+            sources: Sources::built_in(),
         };
         // A guard against a hang, far above the ping timeout.
         let report = tokio::time::timeout(Duration::from_secs(120), drive(config))

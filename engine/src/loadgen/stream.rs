@@ -202,6 +202,7 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
     // Open the stream and read verdicts until the server closes it, it
     // fails, or the deadline passes.
     let mut outcome = StreamOutcome::new();
+    let mut closed_by_server = false;
     match open_stream(plan.channel, ReceiverStream::new(request_stream)).await {
         Ok(response) => {
             let receiver = Receiver {
@@ -209,7 +210,7 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
                 id_prefix: &id_prefix,
                 outcome: &mut outcome,
             };
-            receiver.run(response.into_inner(), receive_deadline).await;
+            closed_by_server = receiver.run(response.into_inner(), receive_deadline).await;
         }
         Err(status) => outcome.failures.push(describe_status(&status)),
     }
@@ -228,6 +229,16 @@ pub async fn run_stream(plan: StreamPlan) -> StreamOutcome {
             .push(format!("sender task failed: {error}")),
     }
     outcome.unanswered = shared.outstanding().values().filter(|o| o.measured).count() as u64;
+    // A server that ends the stream without an error while transactions
+    // are unanswered or unsent is shutting down or dropped the stream.
+    let unanswered = shared.outstanding().len();
+    if closed_by_server && (unanswered > 0 || outcome.unsent > 0) {
+        outcome.failures.push(format!(
+            "the server closed the stream with {unanswered} transactions unanswered and {} \
+             not yet sent; is it shutting down?",
+            outcome.unsent
+        ));
+    }
     outcome
 }
 
@@ -340,7 +351,9 @@ struct Receiver<'a> {
 }
 
 impl Receiver<'_> {
-    async fn run(mut self, mut verdicts: Streaming<VerdictSummary>, deadline: Instant) {
+    /// Records verdicts until the stream ends, fails or the deadline passes.
+    /// Returns true when the server ended the stream without an error.
+    async fn run(mut self, mut verdicts: Streaming<VerdictSummary>, deadline: Instant) -> bool {
         loop {
             let next = tokio::select! {
                 next = verdicts.message() => next,
@@ -348,15 +361,15 @@ impl Receiver<'_> {
                     self.outcome.failures.push(
                         "timed out waiting for verdicts after the drain period".to_string(),
                     );
-                    return;
+                    return false;
                 }
             };
             match next {
                 Ok(Some(verdict)) => self.record(verdict),
-                Ok(None) => return,
+                Ok(None) => return true,
                 Err(status) => {
                     self.outcome.failures.push(describe_status(&status));
-                    return;
+                    return false;
                 }
             }
         }
