@@ -26,7 +26,7 @@ pub struct BenchReport {
     /// How long streams waited for verdicts after their last send, and how
     /// far a fixed-rate stream could fall behind its schedule.
     pub drain_s: f64,
-    /// Transactions each stream could have sent and not yet had answered.
+    /// Maximum number of transactions per stream sent without a verdict yet.
     pub max_in_flight: usize,
     pub seed: u64,
     /// Where the party names, listed names and listed wallets came from.
@@ -108,8 +108,8 @@ impl LatencySummary {
 }
 
 impl Sources {
-    /// The sources of a run on the built-in corpora with the generator's
-    /// default shares.
+    /// Returns the sources of a run on the built-in corpora with the
+    /// generator's default shares.
     pub fn built_in() -> Sources {
         Sources {
             names: "built-in".into(),

@@ -806,8 +806,8 @@ mod tests {
         }
     }
 
-    /// A store under `dir`, a one-hour count, and the names and bucket keys
-    /// of `count` series of it, k0 and up.
+    /// Opens a store under `dir` and returns it with a one-hour count and
+    /// the names and bucket keys of `count` series of it, k0 and up.
     fn count_fixture(
         dir: &std::path::Path,
         count: usize,
@@ -827,11 +827,11 @@ mod tests {
     /// Writes a journal record that counts each key once, as a group write
     /// does, and adds it to the journal's sums.
     fn journal_group(db: &DB, journal: &mut Journal, keys: &[Vec<u8>]) {
-        let one = BucketValue::Count(1).encode();
+        let single_count = BucketValue::Count(1).encode();
         let mut record = Vec::new();
         let mut deltas = Vec::new();
         for key in keys {
-            append_delta(&mut record, key, &one);
+            append_delta(&mut record, key, &single_count);
             deltas.push((&key[..], BucketValue::Count(1)));
         }
         let number = journal.take_key();
