@@ -203,7 +203,8 @@ pub struct StateConfig {
     pub sync: SyncPolicy,
     /// Milliseconds between fsyncs with `sync = "interval"`.
     pub sync_interval_ms: u64,
-    /// Aggregate keys kept in the in-memory cache.
+    /// Aggregate keys kept in the in-memory cache. It also sizes the filter
+    /// of keys RocksDB may hold, at 8 bytes per entry.
     pub cache_entries: usize,
     /// Milliseconds between checkpoints, which merge the aggregate deltas
     /// of the journal into the aggregates, one sum per bucket.

@@ -6,7 +6,7 @@ mod state_support;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Barrier};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use screener::state::{
     AggregateKind, AggregateUpdate, AggregateValue, Begin, Clearance, ClearanceKey,
@@ -587,10 +587,16 @@ fn small_cache_stays_correct() {
             let count = commit_count(&store, &txn_id, format!("k{key}").as_bytes(), T0);
             assert_eq!(count, round + 1, "{txn_id}");
         }
-        // Merged into RocksDB, the series may go. The next round reloads them.
+        // Merged into RocksDB, the series may go: new ones evict them, and
+        // the next round reads them back.
         checkpoint(&store);
+        for filler in 0..40 {
+            let key = format!("r{round}-f{filler}");
+            assert_eq!(commit_count(&store, &key, key.as_bytes(), T0), 1, "{key}");
+        }
     }
-    // The next new series evicts the others.
+    // Once the fillers are merged too, the next new series evicts the others.
+    checkpoint(&store);
     commit_count(&store, "last", b"k-last", T0);
     assert!(
         store.stats().cached_series <= 5,
@@ -635,6 +641,43 @@ fn unmerged_series_are_never_evicted() {
         let value = store.value(&hourly, key.as_bytes(), T0).expect("read");
         assert_eq!(value.value, 3, "{key} after reopening");
     }
+}
+
+#[test]
+fn reopened_store_reads_series_stored_before() {
+    // A store opened on stored aggregates lists their series in the
+    // background. Once it has, a listed series is read from disk, not
+    // created empty.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path(), fast_options());
+    assert!(
+        store.stats().stored_series_listed,
+        "a new store has no series to list"
+    );
+    for key in 0..40 {
+        let key = format!("k{key}");
+        commit_count(&store, &key, key.as_bytes(), T0);
+    }
+    drop(store);
+
+    let store = open(dir.path(), fast_options());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !store.stats().stored_series_listed {
+        assert!(
+            Instant::now() < deadline,
+            "the stored series were never listed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    let hourly = spec("count_1h", AggregateKind::Count, 3600);
+    for key in 0..40 {
+        let key = format!("k{key}");
+        let value = store.value(&hourly, key.as_bytes(), T0).expect("read");
+        assert_eq!(value.value, 1, "{key} after reopening");
+    }
+    let value = store.value(&hourly, b"never-written", T0).expect("read");
+    assert_eq!(value.value, 0);
 }
 
 #[test]

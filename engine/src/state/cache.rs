@@ -10,6 +10,7 @@ use tracing::trace;
 
 use super::series::SeriesCell;
 use super::spec::AggregateSpec;
+use super::stored::StoredSeries;
 
 /// Shards at most. With 2^20 series that is 4,096 per shard, so one
 /// eviction pass walks about 4,600 series.
@@ -48,6 +49,8 @@ pub(crate) struct SeriesCache {
     tick: AtomicU64,
     /// The number of cached series over all shards.
     len: AtomicUsize,
+    /// Series that may have buckets in RocksDB; eviction adds to it.
+    stored: StoredSeries,
 }
 
 impl SeriesCache {
@@ -66,11 +69,12 @@ impl SeriesCache {
             shard_capacity: capacity.div_ceil(shard_count),
             tick: AtomicU64::new(0),
             len: AtomicUsize::new(0),
+            stored: StoredSeries::new(capacity),
         }
     }
 
-    /// Returns the cell of `series_key`, created empty (nothing loaded) when
-    /// absent.
+    /// Returns the cell of `series_key`, created when absent: with nothing
+    /// loaded when RocksDB may hold buckets of it, else complete and empty.
     pub(crate) fn cell(&self, spec: &AggregateSpec, series_key: &[u8]) -> Arc<SeriesCell> {
         let shard = self.shard(series_key);
         {
@@ -89,13 +93,24 @@ impl SeriesCache {
             cell.touch(tick);
             return Arc::clone(cell);
         }
-        let cell = Arc::new(SeriesCell::new(series_key.into(), spec.clone(), tick));
+        let stored = self.stored.may_contain(series_key);
+        let cell = Arc::new(SeriesCell::new(
+            series_key.into(),
+            spec.clone(),
+            tick,
+            stored,
+        ));
         map.insert(series_key.into(), Arc::clone(&cell));
         self.len.fetch_add(1, Ordering::Relaxed);
         if map.len() > self.shard_capacity + self.shard_capacity / 8 {
             self.evict(&mut map);
         }
         cell
+    }
+
+    /// Returns the filter of series that may have buckets in RocksDB.
+    pub(crate) fn stored(&self) -> &StoredSeries {
+        &self.stored
     }
 
     /// Returns the number of cached series.
@@ -120,7 +135,15 @@ impl SeriesCache {
         let remove = ticks.len() - target;
         let cutoff = *ticks.select_nth_unstable(remove - 1).1;
         let before = map.len();
-        map.retain(|_, cell| cell.last_used() > cutoff || !cell.try_evict());
+        // An evicted series joins the filter before it leaves the map, under
+        // the shard's lock, so a look-up that misses it then reads RocksDB.
+        map.retain(|_, cell| {
+            if cell.last_used() > cutoff || !cell.try_evict() {
+                return true;
+            }
+            self.stored.add(cell.key());
+            false
+        });
         self.len.fetch_sub(before - map.len(), Ordering::Relaxed);
         trace!(
             before,

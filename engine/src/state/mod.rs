@@ -10,7 +10,9 @@
 //!   width; [`AggregateUpdate`] and [`AggregateValue`] (`aggregate.rs`).
 //! - Storage of aggregates: bucket values and their merge operator
 //!   (`bucket.rs`), distinct counting (`distinct.rs`), and the in-memory
-//!   series with their cache (`series.rs`, `cache.rs`).
+//!   series with their cache (`series.rs`, `cache.rs`), and the filter of
+//!   series RocksDB may hold, which spares a series new to the cache its
+//!   read (`stored.rs`).
 //! - Records: audit records (`audit.rs`) and clearances (`clearance.rs`).
 //! - Disk: key layout (`keys.rs`), the group-commit writer (`writer.rs`),
 //!   the aggregate journal and its checkpoints (`journal.rs`), and opening
@@ -119,6 +121,7 @@ mod rocks;
 mod series;
 mod spec;
 mod store;
+mod stored;
 mod txn;
 mod writer;
 

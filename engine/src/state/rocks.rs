@@ -272,11 +272,11 @@ fn family_options(name: &str, clock: &Clock) -> Options {
 
 /// Returns a bucket key without its bucket index: the prefix extractor of
 /// the aggregates family.
-fn series_of_bucket_key(key: &[u8]) -> &[u8] {
+pub(crate) fn series_of_bucket_key(key: &[u8]) -> &[u8] {
     &key[..key.len().saturating_sub(BUCKET_INDEX_LEN)]
 }
 
-fn is_bucket_key(key: &[u8]) -> bool {
+pub(crate) fn is_bucket_key(key: &[u8]) -> bool {
     key.len() > BUCKET_INDEX_LEN
 }
 

@@ -12,7 +12,9 @@
 //! A read or update that needs older buckets first loads them from
 //! RocksDB. That load is complete because buckets are dropped from memory,
 //! and the series evicted, only while nothing is in flight or unmerged. So
-//! a series missing from memory has all its deltas in RocksDB.
+//! a series missing from memory has all its deltas in RocksDB. A series
+//! the filter of stored series rules out starts complete, with nothing to
+//! load (`stored.rs`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -71,7 +73,9 @@ pub(crate) struct Applied {
 }
 
 impl SeriesCell {
-    pub(crate) fn new(key: Box<[u8]>, spec: AggregateSpec, tick: u64) -> Self {
+    /// Makes a cell with nothing loaded, or, when RocksDB holds no bucket of
+    /// the series (`stored` false), a complete and empty one.
+    pub(crate) fn new(key: Box<[u8]>, spec: AggregateSpec, tick: u64, stored: bool) -> Self {
         SeriesCell {
             key,
             spec,
@@ -81,7 +85,7 @@ impl SeriesCell {
                 in_flight: Vec::new(),
                 next_token: 0,
                 unmerged: 0,
-                loaded_from: NOT_LOADED,
+                loaded_from: if stored { NOT_LOADED } else { 0 },
                 latest_ms: 0,
                 buckets: Vec::new(),
             }),

@@ -23,6 +23,7 @@ use super::rocks::{
 };
 use super::series::Applied;
 use super::spec::{check_time, AggregateSpec};
+use super::stored::aggregates_empty;
 use super::txn::{Begin, InFlightWait, Reservation};
 use super::writer::{
     discard_applied, release_txn, CommitHandle, Ops, WriteRequest, Writer, WriterCounters,
@@ -65,6 +66,9 @@ pub(crate) struct Shared {
 pub struct StateStats {
     /// Aggregate series held in memory.
     pub cached_series: usize,
+    /// Whether the series RocksDB held at open have all been listed, so a
+    /// series new to the cache and never stored is created without a read.
+    pub stored_series_listed: bool,
     /// Write batches written by the writer thread.
     pub groups_written: u64,
     /// Commits in those batches.
@@ -83,10 +87,14 @@ impl StateStore {
         let dir = dir.as_ref().to_owned();
         let db = open_db(&dir, &options)?;
         super::journal::replay(&db)?;
+        let cache = SeriesCache::new(options.cache_capacity);
+        if aggregates_empty(&db)? {
+            cache.stored().mark_complete();
+        }
         let shared = Arc::new(Shared {
             db,
             dir,
-            cache: SeriesCache::new(options.cache_capacity),
+            cache,
             in_flight: DashMap::with_hasher(RandomState::default()),
             failure: OnceLock::new(),
             counters: WriterCounters::default(),
@@ -358,6 +366,7 @@ impl StateStore {
         let counters = &self.shared.counters;
         StateStats {
             cached_series: self.shared.cache.len(),
+            stored_series_listed: self.shared.cache.stored().is_complete(),
             groups_written: counters.groups.load(Ordering::Relaxed),
             commits_written: counters.commits.load(Ordering::Relaxed),
             syncs: counters.syncs.load(Ordering::Relaxed),

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use rocksdb::{WriteBatch, WriteOptions};
 use tokio::sync::oneshot;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use super::audit::AuditRecord;
 use super::bucket::BucketValue;
@@ -46,6 +46,7 @@ use super::options::SyncPolicy;
 use super::rocks::{handle, CF_AGGREGATES, CF_JOURNAL, COLUMN_FAMILIES};
 use super::series::Applied;
 use super::store::Shared;
+use super::stored::run_scan;
 
 /// The kind of a RocksDB operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,8 +208,12 @@ impl<T> Drop for Worker<T> {
     }
 }
 
-/// The writer thread. Dropping it writes and syncs what is queued first.
+/// The writer thread, and the scan of stored series while it runs.
+/// Dropping it stops the scan and writes and syncs what is queued first.
 pub(crate) struct Writer {
+    /// Held to be dropped first, so a scan still running stops before the
+    /// writer does.
+    _scan: Option<Worker<()>>,
     worker: Worker<WriteRequest>,
 }
 
@@ -220,6 +225,7 @@ impl Writer {
         checkpoint_interval: Duration,
     ) -> Result<Writer, StateError> {
         let dir = shared.dir.clone();
+        let scan = start_scan(&shared);
         let worker = Worker::start("state-writer", move |receiver| {
             let mut journal = Journal::new(checkpoint_interval);
             run(&shared, &receiver, policy, max_group.max(1), &mut journal)
@@ -229,12 +235,34 @@ impl Writer {
             action: "start the writer thread for",
             source,
         })?;
-        Ok(Writer { worker })
+        Ok(Writer {
+            _scan: scan,
+            worker,
+        })
     }
 
     /// Queues a request. On failure returns it so the caller can undo it.
     pub(crate) fn send(&self, request: WriteRequest) -> Result<(), WriteRequest> {
         self.worker.send(request)
+    }
+}
+
+/// Starts the scan of the series stored in RocksDB, unless the filter of
+/// stored series is complete already. Without the thread the filter stays
+/// incomplete, which costs reads and nothing else.
+fn start_scan(shared: &Arc<Shared>) -> Option<Worker<()>> {
+    if shared.cache.stored().is_complete() {
+        return None;
+    }
+    let scanned = Arc::clone(shared);
+    match Worker::start("state-scan", move |stop| {
+        run_scan(&scanned.db, scanned.cache.stored(), &stop);
+    }) {
+        Ok(worker) => Some(worker),
+        Err(error) => {
+            warn!(%error, "could not start the scan of stored aggregate series; every series new to the cache is read from disk");
+            None
+        }
     }
 }
 
