@@ -14,7 +14,10 @@
 //!   Prometheus metric.
 //! - [`cli`], [`offline`], [`replay`], [`eval`] and [`loadgen`]: the
 //!   `screener` command line.
+//! - [`allocator`]: how long mimalloc, the binary's allocator, keeps freed
+//!   memory.
 
+pub mod allocator;
 pub mod catalog;
 pub mod cli;
 pub mod config;
