@@ -1319,3 +1319,43 @@ async fn bench_reports_a_stream_the_server_closed() {
     assert_eq!(report.exit_code(), 1);
     assert!(report.behind_note().is_none());
 }
+
+#[tokio::test]
+async fn bench_reports_send_lag_only_at_a_fixed_rate() {
+    use screener::loadgen::{drive, BenchConfig, Sources};
+    use std::time::Duration;
+
+    let mut server = TestServer::start(|_, _| {}).await;
+    let config = |rate: f64, run_id: &str| BenchConfig {
+        server: server.grpc_url.clone(),
+        streams: 1,
+        rate,
+        warmup: Duration::ZERO,
+        duration: Duration::from_secs(1),
+        drain: Duration::from_secs(30),
+        seed: 1,
+        run_id: run_id.into(),
+        max_in_flight: 8,
+        tick: Duration::from_micros(250),
+        generator: Default::default(),
+        sources: Sources::built_in(),
+    };
+
+    let fixed = drive(config(50.0, "fixed")).await.expect("fixed-rate run");
+    assert!(fixed.answered > 0);
+    assert!(
+        fixed.max_send_lag_us.is_some(),
+        "a fixed rate has due times"
+    );
+    let open = drive(config(0.0, "open")).await.expect("open run");
+    assert!(open.answered > 0);
+    assert_eq!(open.max_send_lag_us, None, "maximum throughput has none");
+    let json = serde_json::to_value(&open).expect("report serializes");
+    assert!(json["max_send_lag_us"].is_null());
+    let table = open.to_table();
+    assert!(
+        table.contains("no due times at maximum throughput"),
+        "{table}"
+    );
+    server.stop().await;
+}

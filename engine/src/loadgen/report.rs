@@ -47,7 +47,8 @@ pub struct BenchReport {
     pub replayed: u64,
     /// Longest delay between a transaction's due time and its send, in
     /// microseconds; a large value means the load generator itself lagged.
-    pub max_send_lag_us: u64,
+    /// None at maximum throughput, where transactions have no due time.
+    pub max_send_lag_us: Option<u64>,
     pub warmup: WarmupCounts,
 }
 
@@ -241,7 +242,11 @@ impl BenchReport {
         row("unsent", self.errors.unsent.to_string());
         row("unknown verdicts", self.errors.unknown_verdicts.to_string());
         row("replayed", self.replayed.to_string());
-        row("max send lag", format!("{} µs", self.max_send_lag_us));
+        let lag = match self.max_send_lag_us {
+            Some(lag) => format!("{lag} µs"),
+            None => "none: no due times at maximum throughput".to_string(),
+        };
+        row("max send lag", lag);
         row(
             "warm-up",
             format!(
@@ -397,7 +402,7 @@ mod tests {
                 unknown_verdicts: 0,
             },
             replayed: 0,
-            max_send_lag_us: 0,
+            max_send_lag_us: (target > 0.0).then_some(0),
             warmup: WarmupCounts {
                 sent: 0,
                 answered: 0,

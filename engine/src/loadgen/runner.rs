@@ -289,7 +289,8 @@ fn build_report(config: &BenchConfig, total: StreamOutcome, warmup_end: Instant)
             unknown_verdicts: total.unknown_verdicts,
         },
         replayed: total.replayed,
-        max_send_lag_us: u64::try_from(total.max_send_lag.as_micros()).unwrap_or(u64::MAX),
+        max_send_lag_us: fixed_rate
+            .then(|| u64::try_from(total.max_send_lag.as_micros()).unwrap_or(u64::MAX)),
         warmup: WarmupCounts {
             sent: total.warmup_sent,
             answered: total.warmup_answered,
