@@ -681,6 +681,63 @@ fn reopened_store_reads_series_stored_before() {
 }
 
 #[test]
+fn concurrent_transactions_count_in_one_order() {
+    // Transactions that update one account's hour, week and month counts
+    // at once, all at the same time: every event falls in all three
+    // windows, so each transaction must get three equal counts. A cache
+    // of four series and checkpoints every millisecond make the series go
+    // and come back from disk while others wait on them.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = OpenOptions {
+        cache_capacity: 4,
+        checkpoint_interval: Duration::from_millis(1),
+        ..fast_options()
+    };
+    let store = open(dir.path(), options);
+    let windows = [
+        spec("count_1h", AggregateKind::Count, 3600),
+        spec("count_7d", AggregateKind::Count, 7 * 86_400),
+        spec("count_30d", AggregateKind::Count, 30 * 86_400),
+    ];
+    let threads = 4;
+    let per_thread = 300;
+    std::thread::scope(|scope| {
+        for thread in 0..threads {
+            let store = &store;
+            let windows = &windows;
+            scope.spawn(move || {
+                for n in 0..per_thread {
+                    let txn_id = format!("t{thread}-{n}");
+                    let updates: Vec<_> = windows
+                        .iter()
+                        .map(|window| count_event(window, b"acct"))
+                        .collect();
+                    let mut reservation = reserve(store, &txn_id);
+                    let values = reservation.apply(&updates, T0).expect("apply");
+                    let counts: Vec<u64> = values.iter().map(|value| value.value).collect();
+                    assert!(
+                        counts.iter().all(|count| *count == counts[0]),
+                        "{txn_id} got {counts:?}"
+                    );
+                    reservation
+                        .commit(entry(T0, txn_id.as_bytes()))
+                        .expect("commit queued")
+                        .wait_blocking()
+                        .expect("commit durable");
+                    // A series of its own evicts the account's when idle.
+                    commit_count(store, &format!("{txn_id}-own"), txn_id.as_bytes(), T0);
+                }
+            });
+        }
+    });
+    let total = threads * per_thread;
+    for window in &windows {
+        let value = store.value(window, b"acct", T0).expect("read");
+        assert_eq!(value.value, total as u64);
+    }
+}
+
+#[test]
 fn abort_leaves_checkpointed_and_unmerged_deltas() {
     // One committed delta merged by a checkpoint, one only in the journal,
     // then an aborted one: the abort removes exactly its own.

@@ -72,8 +72,61 @@ pub(crate) struct Applied {
     pub token: u64,
 }
 
+/// A series locked by [`SeriesCell::lock_for_update`]. A transaction holds
+/// the locks of all the series it updates at once, so two transactions
+/// that update the same series see each other in the same order in every
+/// one of them.
+pub(crate) struct LockedSeries<'a> {
+    cell: &'a SeriesCell,
+    state: MutexGuard<'a, SeriesState>,
+}
+
+impl LockedSeries<'_> {
+    /// Checks that `delta` fits the aggregate and loads the buckets of the
+    /// window ending at `now_ms`. Changes nothing a read would see.
+    pub(crate) fn prepare(
+        &mut self,
+        db: &DB,
+        now_ms: i64,
+        delta: &BucketValue,
+    ) -> Result<(), StateError> {
+        let cell = self.cell;
+        if delta.kind() != cell.spec.kind() {
+            return Err(StateError::corrupt(
+                CF_AGGREGATES,
+                &cell.key,
+                format!(
+                    "a {} delta for a {} aggregate",
+                    delta.kind(),
+                    cell.spec.kind()
+                ),
+            ));
+        }
+        let (first, _) = cell.spec.window_buckets(now_ms);
+        cell.load(&mut self.state, db, first)
+    }
+
+    /// Adds `delta` to the bucket of `now_ms` as in flight, and returns the
+    /// window's value including it, with the token naming the delta. Call
+    /// [`prepare`](Self::prepare) with the same time and delta first.
+    pub(crate) fn add(&mut self, now_ms: i64, delta: &BucketValue) -> (AggregateValue, u64) {
+        let spec = &self.cell.spec;
+        let (first, last) = spec.window_buckets(now_ms);
+        let state = &mut *self.state;
+        let token = state.next_token;
+        state.next_token += 1;
+        state.in_flight.push(InFlight {
+            token,
+            index: last,
+            delta: delta.clone(),
+        });
+        state.latest_ms = state.latest_ms.max(now_ms);
+        (state.fold(spec.kind(), first, last), token)
+    }
+}
+
 impl SeriesCell {
-    /// Makes a cell with nothing loaded, or, when RocksDB holds no bucket of
+    /// Makes a cell with nothing loaded, or, when RocksDB has no bucket of
     /// the series (`stored` false), a complete and empty one.
     pub(crate) fn new(key: Box<[u8]>, spec: AggregateSpec, tick: u64, stored: bool) -> Self {
         SeriesCell {
@@ -104,41 +157,14 @@ impl SeriesCell {
         self.last_used.load(Ordering::Relaxed)
     }
 
-    /// Adds `delta` to the bucket of `now_ms` as in flight, and returns the
-    /// window's value including it, with the token naming the delta. `None`
-    /// when the cell was evicted.
-    pub(crate) fn apply(
-        &self,
-        db: &DB,
-        now_ms: i64,
-        delta: &BucketValue,
-    ) -> Result<Option<(AggregateValue, u64)>, StateError> {
-        let mut state = self.lock();
+    /// Locks the series for a transaction's update. `None` when the cell
+    /// was evicted.
+    pub(crate) fn lock_for_update(&self) -> Option<LockedSeries<'_>> {
+        let state = self.lock();
         if state.evicted {
-            return Ok(None);
+            return None;
         }
-        if delta.kind() != self.spec.kind() {
-            return Err(StateError::corrupt(
-                CF_AGGREGATES,
-                &self.key,
-                format!(
-                    "a {} delta for a {} aggregate",
-                    delta.kind(),
-                    self.spec.kind()
-                ),
-            ));
-        }
-        let (first, last) = self.spec.window_buckets(now_ms);
-        self.load(&mut state, db, first)?;
-        let token = state.next_token;
-        state.next_token += 1;
-        state.in_flight.push(InFlight {
-            token,
-            index: last,
-            delta: delta.clone(),
-        });
-        state.latest_ms = state.latest_ms.max(now_ms);
-        Ok(Some((state.fold(self.spec.kind(), first, last), token)))
+        Some(LockedSeries { cell: self, state })
     }
 
     /// Returns the window's value at `now_ms`. `None` when the cell was evicted.

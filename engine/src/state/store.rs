@@ -21,7 +21,7 @@ use super::options::OpenOptions;
 use super::rocks::{
     handle, open_db, CF_AUDIT, CF_AUDIT_BY_TIME, CF_CLEARANCES, CF_SEEN, COLUMN_FAMILIES,
 };
-use super::series::Applied;
+use super::series::{Applied, SeriesCell};
 use super::spec::{check_time, AggregateSpec};
 use super::stored::aggregates_empty;
 use super::txn::{Begin, InFlightWait, Reservation};
@@ -455,19 +455,59 @@ impl StateStore {
 }
 
 impl Shared {
-    /// Applies `delta` to a series, retrying when eviction raced the lookup.
-    pub(crate) fn apply(
+    /// Applies one delta to each of `updates`' series at `now_ms`, all or
+    /// none, and returns what each applied with the window's value.
+    ///
+    /// The series are locked together, in the order of their cells'
+    /// addresses so that no two callers wait on each other, and loaded
+    /// before any delta is added. Two transactions that update the same
+    /// series therefore see each other in one order in all of them: a
+    /// count over an hour never exceeds the same count over a week. The
+    /// lookup starts over when eviction raced it.
+    pub(crate) fn apply_all(
         &self,
-        spec: &AggregateSpec,
-        series: &[u8],
+        updates: &[(&AggregateSpec, &[u8], &BucketValue)],
         now_ms: i64,
-        delta: &BucketValue,
-    ) -> Result<(Applied, AggregateValue), StateError> {
-        loop {
-            let cell = self.cache.cell(spec, series);
-            if let Some((value, token)) = cell.apply(&self.db, now_ms, delta)? {
-                return Ok((Applied { cell, token }, value));
+    ) -> Result<Vec<(Applied, AggregateValue)>, StateError> {
+        'lookup: loop {
+            let cells: Vec<Arc<SeriesCell>> = updates
+                .iter()
+                .map(|(spec, series, _)| self.cache.cell(spec, series))
+                .collect();
+            let mut order: Vec<usize> = (0..cells.len()).collect();
+            order.sort_by_key(|&i| Arc::as_ptr(&cells[i]) as usize);
+            // slot[i] is the place in `locked` of the lock of cells[i]; an
+            // update repeating a series shares the lock taken for it.
+            let mut slot = vec![0; cells.len()];
+            let mut locked = Vec::with_capacity(cells.len());
+            let mut previous: Option<*const SeriesCell> = None;
+            for &i in &order {
+                let address = Arc::as_ptr(&cells[i]);
+                if previous != Some(address) {
+                    match cells[i].lock_for_update() {
+                        Some(series) => locked.push(series),
+                        None => continue 'lookup,
+                    }
+                    previous = Some(address);
+                }
+                slot[i] = locked.len() - 1;
             }
+            for (i, (_, _, delta)) in updates.iter().enumerate() {
+                locked[slot[i]].prepare(&self.db, now_ms, delta)?;
+            }
+            let mut applied = Vec::with_capacity(updates.len());
+            for (i, (_, _, delta)) in updates.iter().enumerate() {
+                let (value, token) = locked[slot[i]].add(now_ms, delta);
+                applied.push((i, token, value));
+            }
+            drop(locked);
+            return Ok(applied
+                .into_iter()
+                .map(|(i, token, value)| {
+                    let cell = Arc::clone(&cells[i]);
+                    (Applied { cell, token }, value)
+                })
+                .collect());
         }
     }
 }

@@ -83,9 +83,10 @@ impl Reservation {
     /// including this one") and every other transaction already applied to
     /// the same series, committed or still in flight.
     ///
-    /// All updates are checked before any is applied. A RocksDB read failure
-    /// while applying leaves the updates before it applied, until the
-    /// reservation is dropped or committed.
+    /// All updates are checked, and their series read, before any is
+    /// applied, so a failure applies none. Another transaction updating
+    /// some of the same series is counted before this one in all of them
+    /// or after it in all of them.
     pub fn apply(
         &mut self,
         updates: &[AggregateUpdate<'_>],
@@ -96,15 +97,23 @@ impl Reservation {
             .iter()
             .map(AggregateUpdate::delta)
             .collect::<Result<Vec<_>, _>>()?;
+        let series: Vec<Vec<u8>> = updates
+            .iter()
+            .map(|update| {
+                let mut key = Vec::new();
+                append_series_key(&mut key, update.spec.prefix(), update.key);
+                key
+            })
+            .collect();
+        let requests: Vec<_> = updates
+            .iter()
+            .zip(&series)
+            .zip(&deltas)
+            .map(|((update, key), delta)| (update.spec, &key[..], delta))
+            .collect();
+        let applied = self.store.shared().apply_all(&requests, now_ms)?;
         let mut values = Vec::with_capacity(updates.len());
-        let mut series = Vec::new();
-        for (update, delta) in updates.iter().zip(deltas) {
-            series.clear();
-            append_series_key(&mut series, update.spec.prefix(), update.key);
-            let (applied, value) =
-                self.store
-                    .shared()
-                    .apply(update.spec, &series, now_ms, &delta)?;
+        for ((update, delta), (applied, value)) in updates.iter().zip(&deltas).zip(applied) {
             let bucket = update.spec.bucket_index(now_ms);
             self.ops.push_with(
                 OpKind::Merge,
