@@ -304,7 +304,7 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
                     anyhow::bail!(
                         "{}: Screen call failed: {}",
                         place(line),
-                        crate::loadgen::status_problem(&status)
+                        crate::loadgen::status_problem(&status, answered + rejected > 0)
                     );
                 }
                 Err(status) => {
@@ -325,7 +325,7 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
                 close(&sent);
                 anyhow::bail!(
                     "ScreenStream failed: {}{}",
-                    crate::loadgen::status_problem(&status),
+                    crate::loadgen::status_problem(&status, false),
                     resend_from(&sent, &source)
                 );
             }
@@ -362,7 +362,7 @@ pub async fn run_to(args: ReplayArgs, out: &mut impl Write) -> anyhow::Result<i3
         if let Err(status) = ended {
             anyhow::bail!(
                 "ScreenStream failed: {}{}",
-                crate::loadgen::status_problem(&status),
+                crate::loadgen::status_problem(&status, answered + rejected > 0),
                 resend_from(&sent, &source)
             );
         }

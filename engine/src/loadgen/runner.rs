@@ -206,21 +206,33 @@ pub(crate) const WRONG_PORT_HINT: &str = "is --server the gRPC address of a runn
 const SILENT_SERVER_HINT: &str = "the server accepted the connection but stopped \
      responding; is its process stopped, hung or short of CPU?";
 
+/// The likely cause of a broken connection after the server had answered
+/// on it, where the wrong-port hint would mislead.
+const LOST_SERVER_HINT: &str = "the connection broke after the server had answered \
+     on it; did the server stop or crash?";
+
 /// Describes a transport error with its causes, and adds the likely cause
 /// of a protocol error: the port replied, but not in HTTP/2.
 fn transport_problem(error: &dyn std::error::Error) -> String {
-    with_causes(error.to_string(), error.source())
+    with_causes(error.to_string(), error.source(), false)
 }
 
 /// Describes a failed stream or call: the status message, its causes, and
-/// for a transport failure, the likely reason.
-pub(crate) fn status_problem(status: &tonic::Status) -> String {
+/// for a transport failure, the likely reason. `answered` says whether the
+/// server had answered on this connection before.
+pub(crate) fn status_problem(status: &tonic::Status, answered: bool) -> String {
     let mut text = with_causes(
         status.message().to_string(),
         std::error::Error::source(status),
+        answered,
     );
     if status.message() == "transport error" && !text.contains(" (") {
-        text.push_str(&format!(" ({WRONG_PORT_HINT})"));
+        let hint = if answered {
+            LOST_SERVER_HINT
+        } else {
+            WRONG_PORT_HINT
+        };
+        text.push_str(&format!(" ({hint})"));
     }
     text
 }
@@ -228,8 +240,13 @@ pub(crate) fn status_problem(status: &tonic::Status) -> String {
 /// Appends the causes to `text`, since a transport error's own message
 /// rarely goes beyond "transport error". A cause whose text is already in
 /// the joined text ("tcp connect error" twice) is left out. A protocol
-/// error gets the wrong-port hint.
-fn with_causes(mut text: String, mut source: Option<&(dyn std::error::Error + 'static)>) -> String {
+/// error gets the wrong-port hint, unless the server had `answered` on the
+/// connection.
+fn with_causes(
+    mut text: String,
+    mut source: Option<&(dyn std::error::Error + 'static)>,
+    answered: bool,
+) -> String {
     while let Some(cause) = source {
         let part = cause.to_string();
         if !text.contains(&part) {
@@ -240,6 +257,8 @@ fn with_causes(mut text: String, mut source: Option<&(dyn std::error::Error + 's
     }
     if text.contains("keep-alive timed out") {
         text.push_str(&format!(" ({SILENT_SERVER_HINT})"));
+    } else if answered && (text.contains("http2 error") || text.contains("h2 protocol error")) {
+        text.push_str(&format!(" ({LOST_SERVER_HINT})"));
     } else if text.contains("http2 error") || text.contains("h2 protocol error") {
         text.push_str(&format!(" ({WRONG_PORT_HINT})"));
     }
@@ -318,6 +337,16 @@ pub(crate) async fn silent_server() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn broken_connection_hint_depends_on_earlier_answers() {
+        let status = tonic::Status::unavailable("transport error");
+        let before = status_problem(&status, false);
+        assert!(before.contains(WRONG_PORT_HINT), "{before}");
+        let after = status_problem(&status, true);
+        assert!(after.contains(LOST_SERVER_HINT), "{after}");
+        assert!(!after.contains(WRONG_PORT_HINT), "{after}");
+    }
 
     #[tokio::test]
     async fn silent_server_fails_the_run() {
