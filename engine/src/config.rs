@@ -203,7 +203,7 @@ pub struct StateConfig {
     pub sync: SyncPolicy,
     /// Milliseconds between fsyncs with `sync = "interval"`.
     pub sync_interval_ms: u64,
-    /// Aggregate keys kept in the in-memory cache. It also sizes the filter
+    /// Aggregate keys kept in the in-memory cache, 1 or more. It also sizes the filter
     /// of keys RocksDB may hold, at 8 bytes per entry.
     pub cache_entries: usize,
     /// Milliseconds between checkpoints, which merge the aggregate deltas
@@ -443,6 +443,13 @@ impl Config {
         }
         if self.state.sync == SyncPolicy::Interval && self.state.sync_interval_ms == 0 {
             problems.push("state.sync_interval_ms must be above 0 with sync = \"interval\"".into());
+        }
+        if self.state.cache_entries == 0 {
+            problems.push(
+                "state.cache_entries = 0, but the aggregate cache cannot be turned off; \
+                 use 1 or more (1000000 by default)"
+                    .into(),
+            );
         }
         if !(1..=MAX_CHECKPOINT_INTERVAL_MS).contains(&self.state.checkpoint_interval_ms) {
             problems.push(format!(
@@ -977,6 +984,26 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("server.grpc_addr")));
         assert!(problems.iter().any(|p| p.contains("lists.name_threshold")));
         assert!(problems.iter().any(|p| p.contains("logging.format")));
+    }
+
+    #[test]
+    fn zero_cache_entries_rejected() {
+        for (value, valid) in [("0", false), ("1", true)] {
+            let loaded = Config::load(None, env(&[("SCREENER__STATE__CACHE_ENTRIES", value)]));
+            match (loaded, valid) {
+                (Ok(config), true) => assert_eq!(config.state.cache_entries, 1),
+                (Err(ConfigError::Invalid { problems }), false) => {
+                    let problem = problems.join("; ");
+                    assert!(
+                        problem.starts_with("state.cache_entries")
+                            && problem.contains("cannot be turned off")
+                            && problem.contains("SCREENER__STATE__CACHE_ENTRIES"),
+                        "{problem}"
+                    );
+                }
+                (other, _) => panic!("{value}: unexpected {:?}", other.map(|_| ())),
+            }
+        }
     }
 
     #[test]
