@@ -265,7 +265,7 @@ impl Engine {
     }
 
     /// Starts scheduled reloads and the periodic gauges (list ages, state
-    /// sizes).
+    /// sizes, cached series).
     pub fn spawn_background_tasks(self: Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks = Vec::new();
         let gauges = self.clone();
@@ -277,6 +277,8 @@ impl Engine {
                 for (family, bytes) in gauges.state.column_family_sizes() {
                     metrics::set_state_size(family, bytes);
                 }
+                let stats = gauges.state.stats();
+                metrics::set_state_series(stats.cached_series, stats.stored_series_listed);
             }
         }));
         let retention_days = self.config.state.audit_retention_days;

@@ -23,13 +23,15 @@ pub const LIST_AGE: &str = "screener_list_age_seconds";
 pub const LIST_DATED: &str = "screener_list_dated";
 pub const RELOADS: &str = "screener_reloads_total";
 pub const STATE_SIZE: &str = "screener_state_size_bytes";
+pub const STATE_SERIES: &str = "screener_state_cached_series";
+pub const STATE_LISTED: &str = "screener_state_stored_series_listed";
 pub const ERRORS: &str = "screener_errors_total";
 pub const RULES_FIRED: &str = "screener_rules_fired_total";
 pub const REPLAYED: &str = "screener_replayed_transactions_total";
 pub const NAME_CACHE: &str = "screener_name_cache_lookups_total";
 
 /// The names of every metric the server exports.
-pub const ALL: [&str; 13] = [
+pub const ALL: [&str; 15] = [
     TRANSACTIONS,
     HITS,
     STAGE_SECONDS,
@@ -39,6 +41,8 @@ pub const ALL: [&str; 13] = [
     LIST_DATED,
     RELOADS,
     STATE_SIZE,
+    STATE_SERIES,
+    STATE_LISTED,
     ERRORS,
     RULES_FIRED,
     REPLAYED,
@@ -152,6 +156,14 @@ fn describe() {
         metrics::Unit::Bytes,
         "Estimated size of each state store column family, in files and memtables."
     );
+    describe_gauge!(
+        STATE_SERIES,
+        "Aggregate series held in the state store's in-memory cache."
+    );
+    describe_gauge!(
+        STATE_LISTED,
+        "1 once the series stored at start are listed, so a series never stored is created without a disk read; 0 until then."
+    );
     describe_counter!(ERRORS, "Errors returned to clients, by stable error code.");
     describe_counter!(RULES_FIRED, "Rule firings, by rule id.");
     describe_counter!(
@@ -233,6 +245,11 @@ pub fn set_list_entities(list: &str, entities: usize) {
 pub fn set_list_age(list: &str, seconds: f64, dated: bool) {
     gauge!(LIST_AGE, "list" => list.to_string()).set(seconds);
     gauge!(LIST_DATED, "list" => list.to_string()).set(if dated { 1.0 } else { 0.0 });
+}
+
+pub fn set_state_series(cached: usize, listed: bool) {
+    gauge!(STATE_SERIES).set(cached as f64);
+    gauge!(STATE_LISTED).set(if listed { 1.0 } else { 0.0 });
 }
 
 pub fn set_state_size(column_family: &str, bytes: u64) {

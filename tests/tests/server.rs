@@ -767,6 +767,31 @@ async fn metrics_endpoint_exposes_counters() {
     assert!(value("screener_name_cache_lookups_total", "result=\"hit\"") >= 1.0);
     assert!(value("screener_name_cache_lookups_total", "result=\"miss\"") >= 1.0);
     assert!(value("screener_list_entities", "list=\"test_watchlist\"") >= 5.0);
+    // The state gauges come from a periodic task; its first round runs at
+    // start, but may follow this request. A new state folder has no stored
+    // series to list.
+    let mut state_samples = samples.clone();
+    for _ in 0..50 {
+        if state_samples
+            .iter()
+            .any(|(name, _, _)| name == "screener_state_stored_series_listed")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        state_samples = parse_exposition(&http_get(&url).await.1);
+    }
+    let state_value = |name: &str| -> Option<f64> {
+        state_samples
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, v)| *v)
+    };
+    assert_eq!(
+        state_value("screener_state_stored_series_listed"),
+        Some(1.0)
+    );
+    assert!(state_value("screener_state_cached_series").is_some());
     // The test watch list states no publication date.
     let dated: Vec<f64> = samples
         .iter()
