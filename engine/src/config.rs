@@ -204,7 +204,7 @@ pub struct StateConfig {
     /// Milliseconds between fsyncs with `sync = "interval"`.
     pub sync_interval_ms: u64,
     /// Aggregate keys kept in the in-memory cache, 1 or more. It also sizes the filter
-    /// of keys RocksDB may hold, at 8 bytes per entry.
+    /// of keys RocksDB may contain, at 8 bytes per entry.
     pub cache_entries: usize,
     /// Milliseconds between checkpoints, which merge the aggregate deltas
     /// of the journal into the aggregates, one sum per bucket.

@@ -694,6 +694,7 @@ fn concurrent_transactions_count_in_one_order() {
         ..fast_options()
     };
     let store = open(dir.path(), options);
+
     let windows = [
         spec("count_1h", AggregateKind::Count, 3600),
         spec("count_7d", AggregateKind::Count, 7 * 86_400),
@@ -712,6 +713,7 @@ fn concurrent_transactions_count_in_one_order() {
                         .iter()
                         .map(|window| count_event(window, b"acct"))
                         .collect();
+
                     let mut reservation = reserve(store, &txn_id);
                     let values = reservation.apply(&updates, T0).expect("apply");
                     let counts: Vec<u64> = values.iter().map(|value| value.value).collect();
@@ -719,17 +721,20 @@ fn concurrent_transactions_count_in_one_order() {
                         counts.iter().all(|count| *count == counts[0]),
                         "{txn_id} got {counts:?}"
                     );
+
                     reservation
                         .commit(entry(T0, txn_id.as_bytes()))
                         .expect("commit queued")
                         .wait_blocking()
                         .expect("commit durable");
+
                     // A series of its own evicts the account's when idle.
                     commit_count(store, &format!("{txn_id}-own"), txn_id.as_bytes(), T0);
                 }
             });
         }
     });
+
     let total = threads * per_thread;
     for window in &windows {
         let value = store.value(window, b"acct", T0).expect("read");

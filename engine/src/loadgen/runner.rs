@@ -206,10 +206,20 @@ pub(crate) const WRONG_PORT_HINT: &str = "is --server the gRPC address of a runn
 const SILENT_SERVER_HINT: &str = "the server accepted the connection but stopped \
      responding; is its process stopped, hung or short of CPU?";
 
-/// The likely cause of a broken connection after the server had answered
-/// on it, where the wrong-port hint would mislead.
-const LOST_SERVER_HINT: &str = "the connection broke after the server had answered \
-     on it; did the server stop or crash?";
+/// The likely cause of a broken connection after the server had sent
+/// responses on it, where the wrong-port hint would mislead.
+const LOST_SERVER_HINT: &str = "the connection broke after the server had sent \
+     responses on it; did the server stop or crash?";
+
+/// Returns the hint for a connection that failed at the protocol level:
+/// a lost server when it had `responded` before, else a wrong port.
+fn broken_connection_hint(responded: bool) -> &'static str {
+    if responded {
+        LOST_SERVER_HINT
+    } else {
+        WRONG_PORT_HINT
+    }
+}
 
 /// Describes a transport error with its causes, and adds the likely cause
 /// of a protocol error: the port replied, but not in HTTP/2.
@@ -218,20 +228,16 @@ fn transport_problem(error: &dyn std::error::Error) -> String {
 }
 
 /// Describes a failed stream or call: the status message, its causes, and
-/// for a transport failure, the likely reason. `answered` says whether the
-/// server had answered on this connection before.
-pub(crate) fn status_problem(status: &tonic::Status, answered: bool) -> String {
+/// for a transport failure, the likely reason. `responded` is whether the
+/// server had sent a response on this connection before.
+pub(crate) fn status_problem(status: &tonic::Status, responded: bool) -> String {
     let mut text = with_causes(
         status.message().to_string(),
         std::error::Error::source(status),
-        answered,
+        responded,
     );
     if status.message() == "transport error" && !text.contains(" (") {
-        let hint = if answered {
-            LOST_SERVER_HINT
-        } else {
-            WRONG_PORT_HINT
-        };
+        let hint = broken_connection_hint(responded);
         text.push_str(&format!(" ({hint})"));
     }
     text
@@ -240,12 +246,11 @@ pub(crate) fn status_problem(status: &tonic::Status, answered: bool) -> String {
 /// Appends the causes to `text`, since a transport error's own message
 /// rarely goes beyond "transport error". A cause whose text is already in
 /// the joined text ("tcp connect error" twice) is left out. A protocol
-/// error gets the wrong-port hint, unless the server had `answered` on the
-/// connection.
+/// error gets the hint of [`broken_connection_hint`].
 fn with_causes(
     mut text: String,
     mut source: Option<&(dyn std::error::Error + 'static)>,
-    answered: bool,
+    responded: bool,
 ) -> String {
     while let Some(cause) = source {
         let part = cause.to_string();
@@ -257,10 +262,9 @@ fn with_causes(
     }
     if text.contains("keep-alive timed out") {
         text.push_str(&format!(" ({SILENT_SERVER_HINT})"));
-    } else if answered && (text.contains("http2 error") || text.contains("h2 protocol error")) {
-        text.push_str(&format!(" ({LOST_SERVER_HINT})"));
     } else if text.contains("http2 error") || text.contains("h2 protocol error") {
-        text.push_str(&format!(" ({WRONG_PORT_HINT})"));
+        let hint = broken_connection_hint(responded);
+        text.push_str(&format!(" ({hint})"));
     }
     text
 }
@@ -339,7 +343,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn broken_connection_hint_depends_on_earlier_answers() {
+    fn connection_hint_after_responses() {
         let status = tonic::Status::unavailable("transport error");
         let before = status_problem(&status, false);
         assert!(before.contains(WRONG_PORT_HINT), "{before}");

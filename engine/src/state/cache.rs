@@ -74,7 +74,7 @@ impl SeriesCache {
     }
 
     /// Returns the cell of `series_key`, created when absent: with nothing
-    /// loaded when RocksDB may hold buckets of it, else complete and empty.
+    /// loaded when RocksDB may contain buckets of it, else complete and empty.
     pub(crate) fn cell(&self, spec: &AggregateSpec, series_key: &[u8]) -> Arc<SeriesCell> {
         let shard = self.shard(series_key);
         {

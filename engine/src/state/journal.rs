@@ -815,7 +815,7 @@ mod tests {
         let spec = AggregateSpec::new("count_1h", AggregateKind::Count, Duration::from_secs(3600))
             .expect("valid spec");
         let store = StateStore::open(dir.join("live"), options()).expect("open");
-        // The journals of these tests write series the cache never held,
+        // The journals of these tests write series the cache never contained,
         // which in a running store only an earlier process leaves.
         store.shared().cache.stored().mark_incomplete();
         let bucket = spec.bucket_index(T0);

@@ -11,7 +11,7 @@
 //! - Storage of aggregates: bucket values and their merge operator
 //!   (`bucket.rs`), distinct counting (`distinct.rs`), and the in-memory
 //!   series with their cache (`series.rs`, `cache.rs`), and the filter of
-//!   series RocksDB may hold, which spares a series new to the cache its
+//!   series RocksDB may contain, which spares a series new to the cache its
 //!   read (`stored.rs`).
 //! - Records: audit records (`audit.rs`) and clearances (`clearance.rs`).
 //! - Disk: key layout (`keys.rs`), the group-commit writer (`writer.rs`),

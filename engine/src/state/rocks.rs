@@ -312,20 +312,30 @@ fn write_marker(db: &DB, dir: &Path) -> Result<(), StateError> {
 
 fn is_empty(db: &DB) -> Result<bool, StateError> {
     for name in COLUMN_FAMILIES {
-        let family = handle(db, name)?;
-        // A whole-family scan crosses series, so it must ignore the
-        // aggregates prefix extractor.
-        let mut options = ReadOptions::default();
-        options.set_total_order_seek(true);
-        if let Some(item) = db
-            .iterator_cf_opt(family, options, IteratorMode::Start)
-            .next()
-        {
-            item.map_err(|source| StateError::Read { cf: name, source })?;
+        if !family_empty(db, name)? {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Returns whether the column family `name` is empty.
+pub(crate) fn family_empty(db: &DB, name: &'static str) -> Result<bool, StateError> {
+    let family = handle(db, name)?;
+    // A whole-family scan crosses series, so it must ignore the aggregates
+    // prefix extractor.
+    let mut options = ReadOptions::default();
+    options.set_total_order_seek(true);
+    match db
+        .iterator_cf_opt(family, options, IteratorMode::Start)
+        .next()
+    {
+        Some(item) => {
+            item.map_err(|source| StateError::Read { cf: name, source })?;
+            Ok(false)
+        }
+        None => Ok(true),
+    }
 }
 
 /// Returns the handle of one of our column families, which open checked exist.

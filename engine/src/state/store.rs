@@ -19,11 +19,11 @@ use super::error::StateError;
 use super::keys::{check_len, parse_time_key, series_key, MAX_TXN_ID_LEN};
 use super::options::OpenOptions;
 use super::rocks::{
-    handle, open_db, CF_AUDIT, CF_AUDIT_BY_TIME, CF_CLEARANCES, CF_SEEN, COLUMN_FAMILIES,
+    family_empty, handle, open_db, CF_AGGREGATES, CF_AUDIT, CF_AUDIT_BY_TIME, CF_CLEARANCES,
+    CF_SEEN, COLUMN_FAMILIES,
 };
 use super::series::{Applied, SeriesCell};
 use super::spec::{check_time, AggregateSpec};
-use super::stored::aggregates_empty;
 use super::txn::{Begin, InFlightWait, Reservation};
 use super::writer::{
     discard_applied, release_txn, CommitHandle, Ops, WriteRequest, Writer, WriterCounters,
@@ -66,7 +66,7 @@ pub(crate) struct Shared {
 pub struct StateStats {
     /// Aggregate series held in memory.
     pub cached_series: usize,
-    /// Whether the series RocksDB held at open have all been listed, so a
+    /// Whether the series RocksDB contained at open have all been listed, so a
     /// series new to the cache and never stored is created without a read.
     pub stored_series_listed: bool,
     /// Write batches written by the writer thread.
@@ -88,7 +88,7 @@ impl StateStore {
         let db = open_db(&dir, &options)?;
         super::journal::replay(&db)?;
         let cache = SeriesCache::new(options.cache_capacity);
-        if aggregates_empty(&db)? {
+        if family_empty(&db, CF_AGGREGATES)? {
             cache.stored().mark_complete();
         }
         let shared = Arc::new(Shared {
@@ -476,7 +476,7 @@ impl Shared {
                 .collect();
             let mut order: Vec<usize> = (0..cells.len()).collect();
             order.sort_by_key(|&i| Arc::as_ptr(&cells[i]) as usize);
-            // slot[i] is the place in `locked` of the lock of cells[i]; an
+            // slot[i] is the place in `locked` of the lock of cells[i]. An
             // update repeating a series shares the lock taken for it.
             let mut slot = vec![0; cells.len()];
             let mut locked = Vec::with_capacity(cells.len());
@@ -498,16 +498,10 @@ impl Shared {
             let mut applied = Vec::with_capacity(updates.len());
             for (i, (_, _, delta)) in updates.iter().enumerate() {
                 let (value, token) = locked[slot[i]].add(now_ms, delta);
-                applied.push((i, token, value));
+                let cell = Arc::clone(&cells[i]);
+                applied.push((Applied { cell, token }, value));
             }
-            drop(locked);
-            return Ok(applied
-                .into_iter()
-                .map(|(i, token, value)| {
-                    let cell = Arc::clone(&cells[i]);
-                    (Applied { cell, token }, value)
-                })
-                .collect());
+            return Ok(applied);
         }
     }
 }

@@ -11,14 +11,14 @@
 //! (written by an earlier process, or merged from its journal at open), or
 //! merged by a checkpoint while the series was cached. A series with
 //! buckets in RocksDB that the cache lacks was therefore either there at
-//! open, or evicted since. The filter holds both: a scan of the family
+//! open, or evicted since. The filter contains both: a scan of the family
 //! after open adds each series found, and eviction adds each series it
 //! drops. Until the scan has finished, every series may exist.
 //!
 //! The filter is a bloom filter: a series it does not contain has no
-//! buckets, and one it contains may have. It never forgets, so it fills
-//! as series are evicted; a full filter answers "may exist" more often,
-//! which costs the read and nothing else.
+//! buckets, and one it contains may have. Series are never removed from
+//! it, so it fills as series are evicted. A full filter returns "may
+//! exist" more often, which costs the read and nothing else.
 
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,11 +29,19 @@ use rocksdb::{Direction, IteratorMode, ReadOptions, DB};
 use tracing::{debug, warn};
 
 use super::error::StateError;
+#[cfg(test)]
+use super::rocks::family_empty;
 use super::rocks::{handle, is_bucket_key, series_of_bucket_key, CF_AGGREGATES};
 
 /// Filter bits per series of cache capacity: 8 bytes per series, against
 /// a couple of hundred that the cache spends on each series it keeps.
 const BITS_PER_CACHED_SERIES: usize = 64;
+
+/// Filter size bounds in 64-bit words: 8 KiB and 2 GiB. A cache of more
+/// than 2^28 series gets a filter that fills sooner, which costs reads, not
+/// correctness.
+const MIN_WORDS: usize = 1024;
+const MAX_WORDS: usize = 1 << 28;
 
 /// Bits set per series, all in one 64-bit word.
 const BITS_PER_KEY: u32 = 4;
@@ -47,7 +55,7 @@ const SCAN_CHUNK: usize = 16_384;
 pub(crate) struct StoredSeries {
     words: Box<[AtomicU64]>,
     hasher: RandomState,
-    /// Set once the scan after open has added every series RocksDB held.
+    /// Set once the scan after open has added every series RocksDB contained.
     complete: AtomicBool,
 }
 
@@ -55,7 +63,7 @@ impl StoredSeries {
     /// Makes an empty filter sized for a cache of `cache_capacity` series.
     pub(crate) fn new(cache_capacity: usize) -> Self {
         let words = (cache_capacity.saturating_mul(BITS_PER_CACHED_SERIES) / 64)
-            .clamp(1024, 1 << 28)
+            .clamp(MIN_WORDS, MAX_WORDS)
             .next_power_of_two();
         StoredSeries {
             words: (0..words).map(|_| AtomicU64::new(0)).collect(),
@@ -84,13 +92,13 @@ impl StoredSeries {
         self.words[word].fetch_or(mask, Ordering::Relaxed);
     }
 
-    /// Records that every series RocksDB held at open was added.
+    /// Records that every series RocksDB contained at open was added.
     pub(crate) fn mark_complete(&self) {
         self.complete.store(true, Ordering::Release);
     }
 
     /// Makes every series "may exist" again, for tests that write buckets
-    /// of series the cache never held into a store already open.
+    /// of series the cache never contained into a store already open.
     #[cfg(test)]
     pub(crate) fn mark_incomplete(&self) {
         self.complete.store(false, Ordering::Release);
@@ -111,26 +119,6 @@ impl StoredSeries {
             mask |= 1 << ((hash >> (64 - 6 * (i + 1))) & 63);
         }
         (word, mask)
-    }
-}
-
-/// Returns whether the aggregates family is empty.
-pub(crate) fn aggregates_empty(db: &DB) -> Result<bool, StateError> {
-    let family = handle(db, CF_AGGREGATES)?;
-    let mut options = ReadOptions::default();
-    options.set_total_order_seek(true);
-    match db
-        .iterator_cf_opt(family, options, IteratorMode::Start)
-        .next()
-    {
-        Some(item) => {
-            item.map_err(|source| StateError::Read {
-                cf: CF_AGGREGATES,
-                source,
-            })?;
-            Ok(false)
-        }
-        None => Ok(true),
     }
 }
 
@@ -307,10 +295,10 @@ mod tests {
     fn empty_family_is_recognized() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (store, _) = store_with_series(dir.path(), 0);
-        assert!(aggregates_empty(&store.shared().db).expect("read"));
+        assert!(family_empty(&store.shared().db, CF_AGGREGATES).expect("read"));
         drop(store);
         let dir = tempfile::tempdir().expect("temp dir");
         let (store, _) = store_with_series(dir.path(), 1);
-        assert!(!aggregates_empty(&store.shared().db).expect("read"));
+        assert!(!family_empty(&store.shared().db, CF_AGGREGATES).expect("read"));
     }
 }

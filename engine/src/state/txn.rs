@@ -97,20 +97,19 @@ impl Reservation {
             .iter()
             .map(AggregateUpdate::delta)
             .collect::<Result<Vec<_>, _>>()?;
-        let series: Vec<Vec<u8>> = updates
-            .iter()
-            .map(|update| {
-                let mut key = Vec::new();
-                append_series_key(&mut key, update.spec.prefix(), update.key);
-                key
-            })
-            .collect();
-        let requests: Vec<_> = updates
-            .iter()
-            .zip(&series)
-            .zip(&deltas)
-            .map(|((update, key), delta)| (update.spec, &key[..], delta))
-            .collect();
+        // One buffer for every series key, and `ends[i]` is where key i ends.
+        let mut keys = Vec::new();
+        let mut ends = Vec::with_capacity(updates.len());
+        for update in updates {
+            append_series_key(&mut keys, update.spec.prefix(), update.key);
+            ends.push(keys.len());
+        }
+        let mut requests = Vec::with_capacity(updates.len());
+        let mut start = 0;
+        for ((update, delta), end) in updates.iter().zip(&deltas).zip(&ends) {
+            requests.push((update.spec, &keys[start..*end], delta));
+            start = *end;
+        }
         let applied = self.store.shared().apply_all(&requests, now_ms)?;
         let mut values = Vec::with_capacity(updates.len());
         for ((update, delta), (applied, value)) in updates.iter().zip(&deltas).zip(applied) {
