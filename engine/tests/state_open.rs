@@ -246,6 +246,79 @@ fn legacy_seen_ids_pruned() {
     assert!(db.get_cf(seen, b"t1").expect("get").is_none());
 }
 
+/// Writes `t1` and `t2` one millisecond apart, then rewrites `t1` as
+/// earlier versions stored it: the entry under the id and an empty value
+/// in the time index.
+fn write_both_layouts(dir: &Path) {
+    let store = open(dir, fast_options());
+    for (id, time, verdict) in [("t1", T0, b"old"), ("t2", T0 + 1, b"new")] {
+        reserve(&store, id)
+            .commit(entry(time, verdict))
+            .expect("queued")
+            .wait_blocking()
+            .expect("durable");
+    }
+    drop(store);
+    let db = raw_db(dir);
+    let audit = db.cf_handle("audit").expect("audit cf");
+    let by_time = db.cf_handle("audit_by_time").expect("audit_by_time cf");
+    let time_key = [&T0.to_be_bytes()[..], b"t1"].concat();
+    let stored = db
+        .get_cf(by_time, &time_key)
+        .expect("get")
+        .expect("the entry is in the time index");
+    db.put_cf(audit, b"t1", &stored).expect("put");
+    db.put_cf(by_time, &time_key, b"").expect("put");
+}
+
+#[test]
+fn earlier_audit_layout_still_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_both_layouts(dir.path());
+    let store = open(dir.path(), fast_options());
+    for (id, time, verdict) in [("t1", T0, b"old"), ("t2", T0 + 1, b"new")] {
+        let record = store.audit(id).expect("read").expect("a record");
+        assert_eq!(record.entry, entry(time, verdict), "{id}");
+        assert!(store.is_seen(id).expect("read"), "{id}");
+    }
+    let range = store.audit_range(T0, T0 + 2, 10).expect("range");
+    let ids: Vec<&str> = range.iter().map(|record| record.txn_id.as_str()).collect();
+    assert_eq!(ids, ["t1", "t2"]);
+    assert_eq!(range[0].entry.verdict, b"old");
+    assert_eq!(range[1].entry.verdict, b"new");
+    let (pruned, handle) = store.prune_audit(T0 + 2, 10).expect("prune");
+    assert_eq!(pruned, 2);
+    handle.expect("a write").wait_blocking().expect("durable");
+    for id in ["t1", "t2"] {
+        assert!(!store.is_seen(id).expect("read"), "{id}");
+        assert!(store.audit(id).expect("read").is_none(), "{id}");
+    }
+}
+
+#[test]
+fn missing_audit_entry_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_one(dir.path());
+    {
+        let db = raw_db(dir.path());
+        let by_time = db.cf_handle("audit_by_time").expect("audit_by_time cf");
+        let time_key = [&T0.to_be_bytes()[..], b"t1"].concat();
+        db.delete_cf(by_time, &time_key).expect("delete");
+    }
+    let store = open(dir.path(), fast_options());
+    let Err(error) = store.audit("t1") else {
+        panic!("an id whose entry is gone must be reported");
+    };
+    let message = error.to_string();
+    // The id in hex, and the time its entry should be at.
+    assert!(message.contains(&hex_of(b"t1")), "{message}");
+    assert!(message.contains(&T0.to_string()), "{message}");
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 #[test]
 fn corrupt_journal_record_named() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -1,21 +1,36 @@
 //! Audit records: the verdict given for each transaction, with the list and
 //! rule versions it was judged against.
 //!
-//! The `audit` value is `[format u8 = 2][screened-at ms i64 BE][decision
-//! u8][u16 len][list version][u16 len][rule version][u16 len][request
-//! digest][verdict bytes]`. Format 1, written by earlier versions, has no
-//! request digest and is still read.
+//! A committed transaction leaves two records. The entry, `[format u8 =
+//! 2][screened-at ms i64 BE][decision u8][u16 len][list version][u16
+//! len][rule version][u16 len][request digest][verdict bytes]`, is the value
+//! of its time index key `[screened-at ms u64 BE][id]` in `audit_by_time`.
+//! Under the id in `audit` goes `[format u8 = 3][screened-at ms i64 BE]`,
+//! which marks the id as seen and leads to the entry.
+//!
+//! Entries in time order reach RocksDB's files in nearly the order they
+//! were written, so compaction moves most of them without merging, where
+//! entries keyed by id overlap every older file and are rewritten at each
+//! level. The id family keeps only 9-byte values, so its files, and the
+//! bloom filters every new transaction probes, stay few.
+//!
+//! Earlier versions stored the entry itself under the id (format 2, or
+//! format 1 without a request digest) and an empty time index value. Such
+//! records are still read.
 
 use super::error::StateError;
 use super::keys::{
     append_len_prefixed, check_len, check_max, take_array, take_len_prefixed, MAX_VERDICT_LEN,
     MAX_VERSION_LEN,
 };
+use super::rocks::{CF_AUDIT, CF_AUDIT_BY_TIME};
 use super::spec::check_time;
 
 const FORMAT: u8 = 2;
 /// The format before records carried a request digest.
 const FORMAT_WITHOUT_DIGEST: u8 = 1;
+/// The format of a record under an id whose entry is in the time index.
+const FORMAT_AT_TIME: u8 = 3;
 /// Maximum length of a request digest in bytes.
 const MAX_DIGEST_LEN: usize = 64;
 
@@ -114,9 +129,42 @@ impl AuditEntry {
         out.extend_from_slice(&self.verdict);
     }
 
+    /// Decodes the value stored under `key` in the time index.
+    pub(crate) fn decode(key: &[u8], bytes: &[u8]) -> Result<AuditEntry, StateError> {
+        decode_parts(bytes).map_err(|reason| StateError::corrupt(CF_AUDIT_BY_TIME, key, reason))
+    }
+}
+
+/// The value of a transaction id in the `audit` family.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum IdRecord {
+    /// The entry is the value of the time index key at this time.
+    AtTime(i64),
+    /// The entry itself, as earlier versions stored it.
+    Entry(AuditEntry),
+}
+
+impl IdRecord {
+    /// Appends the record that points at an entry screened at `time_ms`.
+    pub(crate) fn encode_at_time(out: &mut Vec<u8>, time_ms: i64) {
+        out.push(FORMAT_AT_TIME);
+        out.extend_from_slice(&time_ms.to_be_bytes());
+    }
+
     /// Decodes the value stored under `txn_id`.
-    pub(crate) fn decode(txn_id: &[u8], bytes: &[u8]) -> Result<AuditEntry, StateError> {
-        decode_parts(bytes).map_err(|reason| StateError::corrupt("audit", txn_id, reason))
+    pub(crate) fn decode(txn_id: &[u8], bytes: &[u8]) -> Result<IdRecord, StateError> {
+        let corrupt = |reason: String| StateError::corrupt(CF_AUDIT, txn_id, reason);
+        if bytes.first() != Some(&FORMAT_AT_TIME) {
+            return decode_parts(bytes).map(IdRecord::Entry).map_err(corrupt);
+        }
+        let mut rest = &bytes[1..];
+        let time = take_array(&mut rest)
+            .map(i64::from_be_bytes)
+            .ok_or_else(|| corrupt("truncated time".to_owned()))?;
+        if !rest.is_empty() {
+            return Err(corrupt(format!("{} bytes after the time", rest.len())));
+        }
+        Ok(IdRecord::AtTime(time))
     }
 }
 
@@ -196,8 +244,42 @@ mod tests {
         for len in [0, 1, 5, 10, 12, 20] {
             let result = AuditEntry::decode(b"t1", &encoded[..len]);
             assert!(
+                matches!(
+                    result,
+                    Err(StateError::Corrupt {
+                        cf: "audit_by_time",
+                        ..
+                    })
+                ),
+                "{len} bytes: {result:?}"
+            );
+            // The same bytes under an id, as earlier versions stored them.
+            let result = IdRecord::decode(b"t1", &encoded[..len]);
+            assert!(
                 matches!(result, Err(StateError::Corrupt { cf: "audit", .. })),
                 "{len} bytes: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn id_record_leads_to_time() {
+        let mut bytes = Vec::new();
+        IdRecord::encode_at_time(&mut bytes, 1_700_000_000_123);
+        assert_eq!(
+            IdRecord::decode(b"t1", &bytes).ok(),
+            Some(IdRecord::AtTime(1_700_000_000_123))
+        );
+        // Records of the earlier layout hold the entry itself.
+        assert_eq!(
+            IdRecord::decode(b"t1", &entry().encode()).ok(),
+            Some(IdRecord::Entry(entry()))
+        );
+        for bad in [&bytes[..5], &[bytes.as_slice(), &[0]].concat()[..]] {
+            let result = IdRecord::decode(b"t1", bad);
+            assert!(
+                matches!(result, Err(StateError::Corrupt { cf: "audit", .. })),
+                "{bad:?}: {result:?}"
             );
         }
     }

@@ -11,12 +11,12 @@ use rocksdb::{IteratorMode, ReadOptions, DB};
 use tokio::sync::{oneshot, watch};
 
 use super::aggregate::AggregateValue;
-use super::audit::{AuditEntry, AuditRecord};
+use super::audit::{AuditEntry, AuditRecord, IdRecord};
 use super::bucket::BucketValue;
 use super::cache::SeriesCache;
 use super::clearance::{Clearance, ClearanceKey, ClearanceStatus};
 use super::error::StateError;
-use super::keys::{check_len, parse_time_key, series_key, MAX_TXN_ID_LEN};
+use super::keys::{append_time_key, check_len, parse_time_key, series_key, MAX_TXN_ID_LEN};
 use super::options::OpenOptions;
 use super::rocks::{
     family_empty, handle, open_db, CF_AGGREGATES, CF_AUDIT, CF_AUDIT_BY_TIME, CF_CLEARANCES,
@@ -200,14 +200,37 @@ impl StateStore {
                 cf: CF_AUDIT,
                 source,
             })?;
-        value
-            .map(|bytes| {
-                Ok(AuditRecord {
-                    txn_id: txn_id.to_owned(),
-                    entry: AuditEntry::decode(txn_id.as_bytes(), &bytes)?,
-                })
-            })
-            .transpose()
+        let Some(bytes) = value else {
+            return Ok(None);
+        };
+        let entry = match IdRecord::decode(txn_id.as_bytes(), &bytes)? {
+            IdRecord::Entry(entry) => entry,
+            IdRecord::AtTime(time) => {
+                let mut key = Vec::with_capacity(8 + txn_id.len());
+                append_time_key(&mut key, time, txn_id.as_bytes());
+                let by_time = handle(&self.shared.db, CF_AUDIT_BY_TIME)?;
+                let value = self
+                    .shared
+                    .db
+                    .get_pinned_cf(by_time, &key)
+                    .map_err(|source| StateError::Read {
+                        cf: CF_AUDIT_BY_TIME,
+                        source,
+                    })?;
+                let bytes = value.ok_or_else(|| {
+                    StateError::corrupt(
+                        CF_AUDIT,
+                        txn_id.as_bytes(),
+                        format!("no audit entry at its time {time}"),
+                    )
+                })?;
+                AuditEntry::decode(&key, &bytes)?
+            }
+        };
+        Ok(Some(AuditRecord {
+            txn_id: txn_id.to_owned(),
+            entry,
+        }))
     }
 
     /// Audit records screened in `from_ms..to_ms`, ordered by time then id,
@@ -224,9 +247,9 @@ impl StateStore {
         if from_ms >= to_ms || limit == 0 {
             return Ok(Vec::new());
         }
-        self.time_index_keys(from_ms, to_ms, limit)?
+        self.time_index(from_ms, to_ms, limit)?
             .iter()
-            .map(|key| self.record_of_time_key(key))
+            .map(|(key, value)| self.record_of_time_key(key, value))
             .collect()
     }
 
@@ -289,10 +312,10 @@ impl StateStore {
         if before_ms <= 0 || limit == 0 {
             return Ok((0, None));
         }
-        let keys = self.time_index_keys(0, before_ms, limit)?;
+        let keys = self.time_index(0, before_ms, limit)?;
         let pruned = keys.len();
         let mut ops = Ops::default();
-        for key in keys {
+        for (key, _) in keys {
             if let Some((_, id)) = parse_time_key(&key) {
                 ops.delete(CF_AUDIT, id);
                 // Stores written before the audit record marked an id as
@@ -420,14 +443,15 @@ impl StateStore {
         self.audit(txn_id)
     }
 
-    /// Keys of the audit time index in `from_ms..to_ms`, in order, at most
-    /// `limit` of them.
-    fn time_index_keys(
+    /// Keys and values of the audit time index in `from_ms..to_ms`, in
+    /// order, at most `limit` of them.
+    #[allow(clippy::type_complexity)]
+    fn time_index(
         &self,
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<Box<[u8]>>, StateError> {
+    ) -> Result<Vec<(Box<[u8]>, Box<[u8]>)>, StateError> {
         let mut options = ReadOptions::default();
         options.set_iterate_lower_bound((from_ms.max(0) as u64).to_be_bytes().to_vec());
         options.set_iterate_upper_bound((to_ms.max(0) as u64).to_be_bytes().to_vec());
@@ -437,7 +461,7 @@ impl StateStore {
             .iterator_cf_opt(by_time, options, IteratorMode::Start)
             .take(limit)
             .map(|item| {
-                item.map(|(key, _)| key).map_err(|source| StateError::Read {
+                item.map_err(|source| StateError::Read {
                     cf: CF_AUDIT_BY_TIME,
                     source,
                 })
@@ -445,12 +469,21 @@ impl StateStore {
             .collect()
     }
 
-    fn record_of_time_key(&self, key: &[u8]) -> Result<AuditRecord, StateError> {
+    /// The audit record of a time index entry: its value, or for entries
+    /// of the earlier layout, which have none, the record under its id.
+    fn record_of_time_key(&self, key: &[u8], value: &[u8]) -> Result<AuditRecord, StateError> {
         let corrupt = |reason| StateError::corrupt(CF_AUDIT_BY_TIME, key, reason);
         let (_, id) = parse_time_key(key).ok_or_else(|| corrupt("key is shorter than 8 bytes"))?;
         let txn_id = std::str::from_utf8(id).map_err(|_| corrupt("id is not UTF-8"))?;
-        self.audit(txn_id)?
-            .ok_or_else(|| corrupt("the index entry has no audit record"))
+        if value.is_empty() {
+            return self
+                .audit(txn_id)?
+                .ok_or_else(|| corrupt("the index entry has no audit record"));
+        }
+        Ok(AuditRecord {
+            txn_id: txn_id.to_owned(),
+            entry: AuditEntry::decode(key, value)?,
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::{oneshot, watch};
 
 use super::aggregate::{AggregateUpdate, AggregateValue};
-use super::audit::{AuditEntry, AuditRecord};
+use super::audit::{AuditEntry, AuditRecord, IdRecord};
 use super::error::StateError;
 use super::keys::{append_bucket_key, append_series_key, append_time_key};
 use super::rocks::{CF_AGGREGATES, CF_AUDIT, CF_AUDIT_BY_TIME};
@@ -137,21 +137,21 @@ impl Reservation {
     pub fn commit(mut self, entry: AuditEntry) -> Result<CommitHandle, StateError> {
         entry.validate()?;
 
-        // The time index and the audit record join the deltas. The audit
-        // record, keyed by the id, is also what marks the id as seen.
+        // The audit entry, keyed by time, and the record under the id that
+        // marks the id as seen and leads to the entry join the deltas.
         let time = entry.screened_at_ms;
         let id = self.txn_id.as_bytes();
         self.ops.push_with(
             OpKind::Put,
             CF_AUDIT_BY_TIME,
             |key| append_time_key(key, time, id),
-            |_| {},
+            |value| entry.encode_into(value),
         );
         self.ops.push_with(
             OpKind::Put,
             CF_AUDIT,
             |key| key.extend_from_slice(id),
-            |value| entry.encode_into(value),
+            |value| IdRecord::encode_at_time(value, time),
         );
 
         // Hand everything to the writer thread.
