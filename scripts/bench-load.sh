@@ -6,26 +6,46 @@
 #   scripts/bench-load.sh --streams 4 --rate 0 --duration 20
 #   scripts/bench-load.sh --streams 4 --rate 25000 --duration 20 --json run.json
 # The server listens on 127.0.0.1:50151 (SCREENER_BENCH_ADDR overrides),
-# and its metrics on a free port that the script prints before the run.
-# The server's log is kept in the file the script prints at the end.
+# and its metrics on a free port that the script prints before the run
+# (SCREENER_BENCH_METRICS_ADDR sets one). Its state goes to a fresh
+# temporary folder that is removed afterwards, or to the folder that
+# SCREENER_BENCH_STATE_DIR names, which must be empty or missing and is
+# kept. The server's log is kept in the file the script prints at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+addr="${SCREENER_BENCH_ADDR:-127.0.0.1:50151}"
+metrics_addr="${SCREENER_BENCH_METRICS_ADDR:-127.0.0.1:0}"
+if [ -n "${SCREENER_BENCH_STATE_DIR:-}" ]; then
+    state="$SCREENER_BENCH_STATE_DIR"
+    if [ -e "$state" ] && [ -n "$(ls -A "$state")" ]; then
+        echo "SCREENER_BENCH_STATE_DIR $state is not empty; name an empty or missing folder" >&2
+        exit 1
+    fi
+    keep_state=1
+else
+    keep_state=0
+fi
 source scripts/setup.sh
 cargo build --release --locked -p screener
 bin="$CARGO_TARGET_DIR/release/screener"
 
-addr="${SCREENER_BENCH_ADDR:-127.0.0.1:50151}"
-state="$(mktemp -d -t screener-bench-state.XXXXXX)"
-log="$state.log"
+if [ "$keep_state" = 0 ]; then
+    state="$(mktemp -d -t screener-bench-state.XXXXXX)"
+fi
+log="${state%/}.log"
 SCREENER__SERVER__GRPC_ADDR="$addr" \
-SCREENER__SERVER__METRICS_ADDR="127.0.0.1:0" \
+SCREENER__SERVER__METRICS_ADDR="$metrics_addr" \
 SCREENER__STATE__DIR="$state" \
     "$bin" serve >"$log" 2>&1 &
 server=$!
 stop() {
     kill -TERM "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
-    rm -rf "$state"
+    if [ "$keep_state" = 1 ]; then
+        echo "server state: $state" >&2
+    else
+        rm -rf "$state"
+    fi
     echo "server log: $log" >&2
 }
 trap stop EXIT
