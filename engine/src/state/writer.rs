@@ -662,9 +662,9 @@ fn complete(shared: &Shared, group: Vec<WriteRequest>, result: Result<(), StateE
                 reason: other.to_string(),
             }),
         };
-        if let Some(record) = request.txn {
-            let txn_id = record.txn_id.clone();
-            release_txn(shared, &txn_id, outcome.is_ok().then_some(record));
+        if let Some(record) = &request.txn {
+            let committed = outcome.is_ok().then(|| Arc::clone(record));
+            release_txn(shared, &record.txn_id, committed);
         }
         // A written group's deltas left `touched` when it was written.
         discard_applied(&request.touched);
