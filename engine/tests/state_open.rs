@@ -247,8 +247,8 @@ fn legacy_seen_ids_pruned() {
 }
 
 /// Writes `t1` and `t2` one millisecond apart, then rewrites `t1` as
-/// earlier versions stored it: the entry under the id and an empty value
-/// in the time index.
+/// stores of format 1 kept it (the entry under the id and an empty value
+/// in the time index) and marks the store as format 1.
 fn write_both_layouts(dir: &Path) {
     let store = open(dir, fast_options());
     for (id, time, verdict) in [("t1", T0, b"old"), ("t2", T0 + 1, b"new")] {
@@ -269,6 +269,9 @@ fn write_both_layouts(dir: &Path) {
         .expect("the entry is in the time index");
     db.put_cf(audit, b"t1", &stored).expect("put");
     db.put_cf(by_time, &time_key, b"").expect("put");
+    let meta = db.cf_handle("meta").expect("meta cf");
+    db.put_cf(meta, b"format", b"screener-state/1")
+        .expect("put marker");
 }
 
 #[test]
@@ -293,6 +296,15 @@ fn earlier_audit_layout_still_read() {
         assert!(!store.is_seen(id).expect("read"), "{id}");
         assert!(store.audit(id).expect("read").is_none(), "{id}");
     }
+    drop(store);
+
+    // Opening marked the store with the current format, so builds that
+    // know only format 1 reject it.
+    let db = raw_db(dir.path());
+    let meta = db.cf_handle("meta").expect("meta cf");
+    let marker = db.get_cf(meta, b"format").expect("get").expect("a marker");
+    assert_eq!(marker, FORMAT_MARKER.as_bytes());
+    assert_ne!(FORMAT_MARKER, "screener-state/1");
 }
 
 #[test]

@@ -8,8 +8,8 @@
 //! | `meta`           | `format`                                                | `screener-state/<version>` |
 //! | `aggregates`     | aggregate prefix, `[key len u16][key]`, `[bucket u64]` | bucket value (`bucket.rs`) |
 //! | `seen`           | transaction id (written by earlier versions only; pruned with its audit record) | screened-at ms, i64 |
-//! | `audit`          | transaction id                                          | audit entry (`audit.rs`) |
-//! | `audit_by_time`  | `[screened-at ms u64][transaction id]`                  | empty |
+//! | `audit`          | transaction id                                          | `[3][screened-at ms i64]`, or the audit entry in stores of format 1 (`audit.rs`) |
+//! | `audit_by_time`  | `[screened-at ms u64][transaction id]`                  | audit entry, or empty in stores of format 1 |
 //! | `clearances`     | `[u16 len][party name][u16 len][list][u16 len][entity id]` | clearance (`clearance.rs`) |
 //!
 //! The aggregate prefix is `[id len u8][id][kind u8][window s u32][width s

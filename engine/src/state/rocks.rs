@@ -53,7 +53,13 @@ pub(crate) const COLUMN_FAMILIES: [&str; 7] = [
 
 /// The format marker stored under `format` in `meta`. Bump the version when
 /// a stored layout changes in a way older builds would misread.
-pub const FORMAT_MARKER: &str = "screener-state/1";
+///
+/// Format 2 keeps audit entries in the time index. This build still reads
+/// format 1 stores and marks them as format 2 when it opens them, so that
+/// builds of format 1 then reject them rather than fail on each new record.
+pub const FORMAT_MARKER: &str = "screener-state/2";
+/// The format this build upgrades on open: audit entries under their ids.
+const PREVIOUS_FORMAT_MARKER: &str = "screener-state/1";
 const MARKER_KEY: &[u8] = b"format";
 
 /// How far past its window plus one bucket a bucket is kept: one hour.
@@ -151,6 +157,16 @@ fn open_existing(dir: &Path, options: &OpenOptions) -> Result<DB, StateError> {
     match read_marker(&db)? {
         Some(marker) if marker == FORMAT_MARKER => {
             info!(dir = %dir.display(), "state store opened");
+            Ok(db)
+        }
+        Some(marker) if marker == PREVIOUS_FORMAT_MARKER => {
+            write_marker(&db, dir)?;
+            info!(
+                dir = %dir.display(),
+                from = PREVIOUS_FORMAT_MARKER,
+                to = FORMAT_MARKER,
+                "state store opened and marked with the new format; builds of the old format can no longer open it"
+            );
             Ok(db)
         }
         None if is_empty(&db)? => {
