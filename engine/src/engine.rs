@@ -223,8 +223,11 @@ impl Engine {
         self.shutdown.send_replace(true);
     }
 
-    /// Flushes the state store's memtables and write-ahead log to disk.
-    pub fn flush_state(&self) -> anyhow::Result<()> {
+    /// Merges the aggregate journal into the aggregates, then flushes the
+    /// state store's memtables and write-ahead log to disk, so the next
+    /// start replays neither.
+    pub async fn flush_state(&self) -> anyhow::Result<()> {
+        self.state.checkpoint()?.await?;
         self.state.flush()?;
         Ok(())
     }

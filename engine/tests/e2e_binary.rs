@@ -92,14 +92,20 @@ impl ServerProcess {
         self.child.wait().expect("reap the server");
     }
 
-    fn terminate(mut self) -> std::process::ExitStatus {
+    /// Sends SIGTERM, waits for the exit, and returns the exit status with
+    /// the log lines written after the "listening" line.
+    fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .expect("send SIGTERM");
         assert!(sent.success());
-        self.child.wait().expect("server exits after SIGTERM")
+        let status = self.child.wait().expect("server exits after SIGTERM");
+        // The reader thread may still be taking the last lines off the pipe.
+        self.wait_for_log(&["screener stopped"]);
+        let log = self.log.lock().map(|log| log.clone()).unwrap_or_default();
+        (status, log)
     }
 }
 
@@ -351,8 +357,18 @@ async fn binary_screens_bundle_and_survives_sigkill() {
     assert!(line.contains("invalid_argument"), "{line}");
     assert!(line.contains("debtor.postal_address.country"), "{line}");
 
-    let status = server.terminate();
+    let (status, log) = server.terminate();
     assert!(status.success(), "SIGTERM exits 0, got {status}");
+    let position = |message: &str| {
+        log.iter()
+            .position(|line| line.contains(message))
+            .unwrap_or_else(|| panic!("no {message:?} line in {log:#?}"))
+    };
+    // The state writer stops, with its counts, before the server's last line.
+    assert!(
+        position("state writer stopped") < position("screener stopped"),
+        "{log:#?}"
+    );
 }
 
 /// `screener replay -` prints each verdict while its standard input is

@@ -180,7 +180,13 @@ impl RunningServer {
             task.abort();
             let _ = task.await;
         }
-        self.engine.flush_state()?;
+        self.engine.flush_state().await?;
+        // With no other handle left, the engine drops here, and its state
+        // store stops the writer thread, which logs its counts, before the
+        // last line.
+        if let Ok(engine) = Arc::try_unwrap(self.engine) {
+            tokio::task::spawn_blocking(move || drop(engine)).await?;
+        }
         tracing::info!("screener stopped");
         Ok(())
     }
