@@ -31,9 +31,11 @@ setup_fail() {
 missing=()
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
-# grep reads the whole list (no -q): with pipefail, an early exit would
-# give ldconfig SIGPIPE and make an installed libclang look missing.
-if ! ldconfig -p 2>/dev/null | grep 'libclang[-.0-9]*\.so' >/dev/null; then
+# ldconfig is in /sbin or /usr/sbin, which a normal user's PATH on Debian
+# leaves out. grep reads the whole list (no -q): with pipefail, an early
+# exit would give ldconfig SIGPIPE and make an installed libclang look
+# missing.
+if ! PATH="$PATH:/usr/sbin:/sbin" ldconfig -p 2>/dev/null | grep 'libclang[-.0-9]*\.so' >/dev/null; then
   missing+=(libclang-dev)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -102,7 +102,38 @@ pub fn check_transaction(tx: &Transaction, limits: &LimitsConfig) -> Result<(), 
             "is negative; send Unix milliseconds, or 0 for the server's clock",
         ));
     }
+    if !has_screenable_field(tx) {
+        return Err(ServerError::invalid(
+            "transaction",
+            "has nothing to screen; give a party name or identifier, an agent's BIC or name, \
+             or a crypto wallet address",
+        ));
+    }
     Ok(())
+}
+
+/// Returns whether the transaction carries anything the lists are searched
+/// for. A transaction without any would otherwise be allowed unscreened.
+fn has_screenable_field(tx: &Transaction) -> bool {
+    let filled = |value: &str| !value.trim().is_empty();
+    let party = [
+        &tx.debtor,
+        &tx.creditor,
+        &tx.ultimate_debtor,
+        &tx.ultimate_creditor,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|party| filled(&party.name) || !party.identifiers.is_empty());
+    let agent = [&tx.debtor_agent, &tx.creditor_agent]
+        .into_iter()
+        .flatten()
+        .any(|agent| filled(&agent.bic) || filled(&agent.name));
+    let wallet = tx
+        .crypto
+        .as_ref()
+        .is_some_and(|crypto| filled(&crypto.source_wallet) || filled(&crypto.destination_wallet));
+    party || agent || wallet
 }
 
 fn check_party(role: &str, party: &Party, limits: &LimitsConfig) -> Result<(), ServerError> {
@@ -493,7 +524,7 @@ pub(crate) fn truncate(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use screener_proto::v1::{Amount, PartyIdentifier, PostalAddress};
+    use screener_proto::v1::{Amount, CryptoTransfer, PartyIdentifier, PostalAddress};
 
     fn valid() -> Transaction {
         Transaction {
@@ -523,6 +554,57 @@ mod tests {
             debtor.name = name.into();
         }
         tx
+    }
+
+    #[test]
+    fn nothing_to_screen_rejected() {
+        let empty = Transaction {
+            end_to_end_id: "E2E-1".into(),
+            debtor: Some(Party {
+                name: "  ".into(),
+                iban: "DE89370400440532013000".into(),
+                ..Party::default()
+            }),
+            ..valid()
+        };
+        assert_eq!(field_of(&empty), "transaction");
+        let only_id = Transaction {
+            end_to_end_id: "E2E-1".into(),
+            ..Transaction::default()
+        };
+        assert_eq!(field_of(&only_id), "transaction");
+
+        // Each kind of screenable field alone is enough.
+        let mut identifier = empty.clone();
+        if let Some(debtor) = identifier.debtor.as_mut() {
+            debtor.identifiers.push(PartyIdentifier {
+                scheme: "lei".into(),
+                value: "529900T8BM49AURSDO55".into(),
+                ..PartyIdentifier::default()
+            });
+        }
+        let agent = Transaction {
+            creditor_agent: Some(Agent {
+                bic: "DEUTDEFF".into(),
+                ..Agent::default()
+            }),
+            ..empty.clone()
+        };
+        let wallet = Transaction {
+            crypto: Some(CryptoTransfer {
+                destination_wallet: "0x098B716B8Aaf21512996dC57EB0615e2383E2f96".into(),
+                ..CryptoTransfer::default()
+            }),
+            ..empty.clone()
+        };
+        for (case, tx) in [
+            ("identifier", identifier),
+            ("agent", agent),
+            ("wallet", wallet),
+        ] {
+            let result = check_transaction(&tx, &LimitsConfig::default());
+            assert!(result.is_ok(), "{case}: {result:?}");
+        }
     }
 
     #[test]
