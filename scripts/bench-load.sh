@@ -12,19 +12,30 @@
 # SCREENER_BENCH_STATE_DIR names, which must be empty or missing and is
 # kept. The server's log is kept in the file the script prints at the end.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 addr="${SCREENER_BENCH_ADDR:-127.0.0.1:50151}"
 metrics_addr="${SCREENER_BENCH_METRICS_ADDR:-127.0.0.1:0}"
 if [ -n "${SCREENER_BENCH_STATE_DIR:-}" ]; then
+    # A relative folder is taken from where the script was started.
     state="$SCREENER_BENCH_STATE_DIR"
-    if [ -e "$state" ] && [ -n "$(ls -A "$state")" ]; then
+    [ "${state#/}" != "$state" ] || state="$PWD/$state"
+    state="${state%/}"
+    if [ -e "$state" ] && [ ! -d "$state" ]; then
+        echo "SCREENER_BENCH_STATE_DIR $state is not a folder; name an empty or missing folder" >&2
+        exit 1
+    fi
+    if [ -d "$state" ] && [ -n "$(ls -A "$state")" ]; then
         echo "SCREENER_BENCH_STATE_DIR $state is not empty; name an empty or missing folder" >&2
+        exit 1
+    fi
+    if [ ! -d "$(dirname "$state")" ]; then
+        echo "SCREENER_BENCH_STATE_DIR $state is in a folder that does not exist; create $(dirname "$state") first" >&2
         exit 1
     fi
     keep_state=1
 else
     keep_state=0
 fi
+cd "$(dirname "$0")/.."
 source scripts/setup.sh
 cargo build --release --locked -p screener
 bin="$CARGO_TARGET_DIR/release/screener"
@@ -32,7 +43,7 @@ bin="$CARGO_TARGET_DIR/release/screener"
 if [ "$keep_state" = 0 ]; then
     state="$(mktemp -d -t screener-bench-state.XXXXXX)"
 fi
-log="${state%/}.log"
+log="$state.log"
 SCREENER__SERVER__GRPC_ADDR="$addr" \
 SCREENER__SERVER__METRICS_ADDR="$metrics_addr" \
 SCREENER__STATE__DIR="$state" \

@@ -107,8 +107,10 @@ pub fn log_rejected(end_to_end_id: &str, error: &ServerError) {
     let Some(skipped) = LIMIT.admit(unix_seconds()) else {
         return;
     };
+    // An oversized id is among the reasons to reject, so the log gets its
+    // first 64 characters only.
     tracing::warn!(
-        end_to_end_id,
+        end_to_end_id = %crate::validate::truncate(end_to_end_id),
         code = error.code(),
         field = error.field(),
         error = %error,

@@ -357,6 +357,19 @@ async fn binary_screens_bundle_and_survives_sigkill() {
     assert!(line.contains("invalid_argument"), "{line}");
     assert!(line.contains("debtor.postal_address.country"), "{line}");
 
+    // An id too long to accept is logged cut to its first 64 characters.
+    let mut long_id = transactions[1].clone();
+    long_id.end_to_end_id = format!("E2E-LONG-{}", "x".repeat(5_000));
+    let rejected = client
+        .screen(long_id)
+        .await
+        .expect_err("the id is too long");
+    assert_eq!(rejected.code(), tonic::Code::InvalidArgument, "{rejected}");
+    let line = server.wait_for_log(&["transaction rejected", "E2E-LONG-"]);
+    let line = line.expect("the rejection is logged");
+    assert!(line.contains("end_to_end_id"), "{line}");
+    assert!(line.len() < 2_000, "{} bytes: {line}", line.len());
+
     let (status, log) = server.terminate();
     assert!(status.success(), "SIGTERM exits 0, got {status}");
     let position = |message: &str| {
