@@ -500,6 +500,12 @@ async fn oversized_stream_message_rejected_alone() {
         "{}",
         status.message()
     );
+    assert_eq!(status.code(), tonic::Code::OutOfRange, "{status}");
+    assert!(
+        status.message().contains("limits.max_message_bytes"),
+        "{}",
+        status.message()
+    );
     let url = server.metrics_url.clone().expect("metrics enabled");
     let (_, body) = http_get(&url).await;
     let unreadable: f64 = parse_exposition(&body)

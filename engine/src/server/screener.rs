@@ -150,11 +150,17 @@ async fn run_stream(
     // Tell the client why the stream ended early (an oversized or
     // undecodable message, for example), unless the client is gone.
     if let Some(status) = broken_by {
-        let message = format!(
+        let mut message = format!(
             "the transaction stream stopped at a message the server could not read: {}; \
              every transaction before it was answered",
             status.message()
         );
+        if status.code() == tonic::Code::OutOfRange {
+            message.push_str(
+                "; messages over four times limits.max_message_bytes (and over 4 MiB) are not \
+                 read, so shorten that transaction's text fields and resend from it",
+            );
+        }
         let _ = sender.send(Err(Status::new(status.code(), message))).await;
     }
 }
