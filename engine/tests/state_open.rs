@@ -68,6 +68,26 @@ fn missing_dir_is_created() {
 }
 
 #[test]
+fn file_as_state_dir_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("state");
+    std::fs::write(&file, b"not a directory").expect("write file");
+    for options in [fast_options(), reset_options()] {
+        let Err(error) = StateStore::open(&file, options) else {
+            panic!("a file is no state directory");
+        };
+        assert!(matches!(error, StateError::NotADirectory { .. }), "{error}");
+        assert_names_dir(&error, &file);
+        assert!(error.to_string().contains("state.dir"), "{error}");
+    }
+    let contents = std::fs::read(&file).expect("the file is still there");
+    assert_eq!(
+        contents, b"not a directory",
+        "a reset leaves the file alone"
+    );
+}
+
+#[test]
 fn foreign_files_rejected_even_with_reset() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("notes.txt"), "keep me").expect("write file");

@@ -23,6 +23,12 @@ pub enum StateError {
     ForeignDirectory { dir: PathBuf, found: String },
 
     #[error(
+        "state directory {dir} is a file, not a directory; set state.dir to a directory \
+         (an empty or new one starts an empty state)"
+    )]
+    NotADirectory { dir: PathBuf },
+
+    #[error(
         "state directory {dir} holds a RocksDB database with column families [{found}], \
          expected [{expected}]; choose another directory, or restart with `screener serve \
          --reset-state` to erase it"

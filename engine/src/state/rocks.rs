@@ -104,6 +104,11 @@ fn inspect(dir: &Path) -> Result<DirContents, StateError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Ok(DirContents::Nothing)
         }
+        Err(error) if error.kind() == std::io::ErrorKind::NotADirectory => {
+            return Err(StateError::NotADirectory {
+                dir: dir.to_owned(),
+            })
+        }
         Err(error) => return Err(io_error("read", error)),
     };
     let mut names = Vec::new();
