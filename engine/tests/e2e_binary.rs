@@ -109,6 +109,17 @@ impl ServerProcess {
     }
 }
 
+/// Kills a server left running, as a failed assertion leaves it, so a
+/// failing test does not leave the process behind.
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn write_config(dir: &Path) -> std::path::PathBuf {
     let config = dir.join("screener.toml");
     let text = format!(
