@@ -138,7 +138,7 @@ impl AuditEntry {
 /// The value of a transaction id in the `audit` family.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum IdRecord {
-    /// The entry is the value of the time index key at this time.
+    /// A pointer to the entry: the value of the time index key at this time.
     AtTime(i64),
     /// The entry itself, as earlier versions stored it.
     Entry(AuditEntry),
@@ -263,14 +263,14 @@ mod tests {
     }
 
     #[test]
-    fn id_record_leads_to_time() {
+    fn id_record_decodes_time() {
         let mut bytes = Vec::new();
         IdRecord::encode_at_time(&mut bytes, 1_700_000_000_123);
         assert_eq!(
             IdRecord::decode(b"t1", &bytes).ok(),
             Some(IdRecord::AtTime(1_700_000_000_123))
         );
-        // Records of the earlier layout hold the entry itself.
+        // Records of the earlier layout contain the entry itself.
         assert_eq!(
             IdRecord::decode(b"t1", &entry().encode()).ok(),
             Some(IdRecord::Entry(entry()))

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 use foldhash::fast::RandomState;
-use rocksdb::{IteratorMode, ReadOptions, DB};
+use rocksdb::{ReadOptions, DB};
 use tokio::sync::{oneshot, watch};
 
 use super::aggregate::AggregateValue;
@@ -247,10 +247,9 @@ impl StateStore {
         if from_ms >= to_ms || limit == 0 {
             return Ok(Vec::new());
         }
-        self.time_index(from_ms, to_ms, limit)?
-            .iter()
-            .map(|(key, value)| self.record_of_time_key(key, value))
-            .collect()
+        self.scan_time_index(from_ms, to_ms, limit, |key, value| {
+            self.record_of_time_key(key, value)
+        })
     }
 
     /// Returns whether an analyst's clearance of `key` applies to the entity
@@ -312,10 +311,10 @@ impl StateStore {
         if before_ms <= 0 || limit == 0 {
             return Ok((0, None));
         }
-        let keys = self.time_index(0, before_ms, limit)?;
+        let keys = self.scan_time_index(0, before_ms, limit, |key, _| Ok(key.to_vec()))?;
         let pruned = keys.len();
         let mut ops = Ops::default();
-        for (key, _) in keys {
+        for key in keys {
             if let Some((_, id)) = parse_time_key(&key) {
                 ops.delete(CF_AUDIT, id);
                 // Stores written before the audit record marked an id as
@@ -443,34 +442,41 @@ impl StateStore {
         self.audit(txn_id)
     }
 
-    /// Keys and values of the audit time index in `from_ms..to_ms`, in
-    /// order, at most `limit` of them.
-    #[allow(clippy::type_complexity)]
-    fn time_index(
+    /// Calls `visit` with the key and value of each audit time index entry
+    /// in `from_ms..to_ms`, in order, at most `limit` of them, and returns
+    /// what it returned. Values are borrowed from the iterator, so a caller
+    /// that needs only keys copies no entries.
+    fn scan_time_index<T>(
         &self,
         from_ms: i64,
         to_ms: i64,
         limit: usize,
-    ) -> Result<Vec<(Box<[u8]>, Box<[u8]>)>, StateError> {
+        mut visit: impl FnMut(&[u8], &[u8]) -> Result<T, StateError>,
+    ) -> Result<Vec<T>, StateError> {
         let mut options = ReadOptions::default();
         options.set_iterate_lower_bound((from_ms.max(0) as u64).to_be_bytes().to_vec());
         options.set_iterate_upper_bound((to_ms.max(0) as u64).to_be_bytes().to_vec());
         let by_time = handle(&self.shared.db, CF_AUDIT_BY_TIME)?;
-        self.shared
-            .db
-            .iterator_cf_opt(by_time, options, IteratorMode::Start)
-            .take(limit)
-            .map(|item| {
-                item.map_err(|source| StateError::Read {
-                    cf: CF_AUDIT_BY_TIME,
-                    source,
-                })
-            })
-            .collect()
+        let mut iterator = self.shared.db.raw_iterator_cf_opt(by_time, options);
+        iterator.seek_to_first();
+        let mut visited = Vec::new();
+        while visited.len() < limit {
+            let (Some(key), Some(value)) = (iterator.key(), iterator.value()) else {
+                break;
+            };
+            visited.push(visit(key, value)?);
+            iterator.next();
+        }
+        iterator.status().map_err(|source| StateError::Read {
+            cf: CF_AUDIT_BY_TIME,
+            source,
+        })?;
+        Ok(visited)
     }
 
-    /// The audit record of a time index entry: its value, or for entries
-    /// of the earlier layout, which have none, the record under its id.
+    /// Returns the audit record of a time index entry: its value, or for
+    /// entries of the earlier layout, which have none, the record under its
+    /// id.
     fn record_of_time_key(&self, key: &[u8], value: &[u8]) -> Result<AuditRecord, StateError> {
         let corrupt = |reason| StateError::corrupt(CF_AUDIT_BY_TIME, key, reason);
         let (_, id) = parse_time_key(key).ok_or_else(|| corrupt("key is shorter than 8 bytes"))?;
